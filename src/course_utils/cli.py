@@ -1,0 +1,134 @@
+"""The ``course-utils`` command (SPEC §6): a stable contract that tests and instructors script against.
+
+User errors end with exit code 2 and one specific line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from course_utils import schema
+
+
+class UserError(Exception):
+    """A mistake in the command's input: reported as one line, exit code 2."""
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Write the offline sample dataset."""
+    from course_utils.sample import write_sample
+
+    info = write_sample(args.out, n=args.n, seed=args.seed)
+    print(f"wrote {info.n} sample artworks (seed {info.seed}) to {info.root}: "
+          f"{schema.ARCHIVE_FOLDER}/, {schema.ARCHIVE_NAME}, images/")
+    return 0
+
+
+def annotation_file(path: Path, scope: str) -> Path:
+    """Accept an All/AgN file, an extracted archive folder or the zip; return the TSV to read."""
+    from course_utils.annotations import find_file
+
+    if path.is_dir():
+        return find_file(path, schema.ALL_FILE)
+    if path.suffix == ".zip":
+        from course_utils.archive import extract_archive
+
+        folder = path.with_suffix("")
+        return find_file(extract_archive(path, folder.parent / (folder.name + "-extracted")), schema.ALL_FILE)
+    if not path.exists():
+        raise UserError(f"{path}: no such file or folder")
+    return path
+
+
+def cmd_classes(args: argparse.Namespace) -> int:
+    """Print the 7 classes with counts and the number left out."""
+    from course_utils.annotations import kind_of, read_table, shares
+    from course_utils.labels import class_counts, label_table
+
+    path = annotation_file(Path(args.annotations), args.scope)
+    kind = kind_of(path)
+    if kind.startswith("ag"):
+        level = int(kind[2]) / 10
+        if args.threshold is not None and abs(args.threshold - level) > 1e-9:
+            raise UserError(f"{path.name} is already thresholded at {level}; --threshold {args.threshold} "
+                            f"needs the All file")
+        threshold, applied = level, None
+    elif kind == "all":
+        threshold = 0.4 if args.threshold is None else args.threshold
+        applied = threshold
+    else:
+        raise UserError(f"{path.name} holds no emotions; pass an All or AgN file, the archive folder or the zip")
+    table = label_table(shares(read_table(path), args.scope), applied)
+    counts, unlabelled = class_counts(table["class"])
+    if args.json:
+        print(json.dumps({"scope": args.scope, "threshold": threshold, "classes": counts, "unlabelled": unlabelled}))
+        return 0
+    total = sum(counts.values())
+    print(f"{path.name}: scope {args.scope} ({schema.SCOPES[args.scope]}), threshold {threshold}")
+    width = max(len(c) for c in counts)
+    for name, count in counts.items():
+        print(f"  {name:<{width}}  {count:>5}  {count / max(total, 1):6.1%}")
+    print(f"  {'labelled':<{width}}  {total:>5}")
+    print(f"  {'unlabelled (no quadrant)':<{width}}  {unlabelled:>5}")
+    return 0
+
+
+def threshold_arg(text: str) -> float:
+    """A threshold in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"threshold {text!r} is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"threshold {value} is outside (0, 1]")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All sub-commands and their options."""
+    parser = argparse.ArgumentParser(prog="course-utils", description="Emotions in Art: data and labels.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="write the offline sample dataset")
+    p.add_argument("--out", required=True, type=Path, help="folder to write (replaced if it exists)")
+    p.add_argument("--n", type=positive_int, default=600, help="number of artworks (default 600)")
+    p.add_argument("--seed", type=int, default=123, help="seed (default 123)")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("classes", help="label statistics: the 7 classes and the artworks left out")
+    p.add_argument("--annotations", required=True, help="All or AgN file, the archive folder, or the zip")
+    p.add_argument("--scope", choices=list(schema.SCOPES), default="art")
+    p.add_argument("--threshold", type=threshold_arg, default=None, help="share threshold for an All file (0.4)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_classes)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; user errors become one line on stderr and exit code 2."""
+    from course_utils.annotations import AnnotationError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (UserError, AnnotationError, ValueError, FileNotFoundError) as err:
+        print(f"course-utils {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""One call that gives a chapter its data: the real WikiArt Emotions where reachable, else the offline sample."""
+
+from __future__ import annotations
+
+import socket
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from course_utils import schema
+from course_utils.settings import Settings, get_settings
+
+#: Sample size per profile: ``full`` matches the real archive's 4,105 artworks.
+SAMPLE_SIZE = {"smoke": 240, "quick": 1200, "full": schema.OFFICIAL_ROWS}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which data a run uses, where it lies, and why it was chosen."""
+
+    name: str  # "wikiart" or "sample"
+    root: Path  # holds WikiArt-Emotions/ and images/
+    reason: str
+
+    @property
+    def is_sample(self) -> bool:
+        """True for the offline sample (whose numbers are never WikiArt results)."""
+        return self.name == "sample"
+
+    @property
+    def archive_dir(self) -> Path:
+        """The extracted archive folder."""
+        return self.root / schema.ARCHIVE_FOLDER
+
+    @property
+    def images_dir(self) -> Path:
+        """The folder of downloaded (or painted) images, named by artwork ID."""
+        return self.root / "images"
+
+    def describe(self) -> str:
+        """One line for the banner."""
+        label = "WikiArt Emotions (real data)" if self.name == "wikiart" else "offline SAMPLE (generated, not WikiArt)"
+        return f"{label} — {self.reason}"
+
+
+def archive_url() -> str:
+    """The archive address: COURSE_ARCHIVE_URL (a mirror) or the official one."""
+    import os
+
+    return os.environ.get("COURSE_ARCHIVE_URL", "").strip() or schema.ARCHIVE_URL
+
+
+def reachable(url: str, timeout: float = 3.0) -> bool:
+    """Whether the archive's host accepts a TCP connection (a cheap test before a long download)."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def sample_root(settings: Settings) -> Path:
+    """Where the sample for this profile and seed is cached."""
+    n = SAMPLE_SIZE[settings.profile]
+    return settings.data_dir / f"sample-n{n}-seed{settings.seed}"
+
+
+def resolve_source(settings: Settings | None = None) -> Source:
+    """Decide the data source from COURSE_DATA: ``auto`` uses the real data when cached or reachable."""
+    settings = settings or get_settings()
+    real = settings.data_dir / "wikiart"
+    if settings.data == "sample":
+        return Source("sample", sample_root(settings), "COURSE_DATA=sample")
+    if settings.data == "wikiart":
+        return Source("wikiart", real, "COURSE_DATA=wikiart")
+    if (real / schema.ARCHIVE_FOLDER / schema.ALL_FILE).is_file():
+        return Source("wikiart", real, "found in the data folder")
+    if reachable(archive_url()):
+        return Source("wikiart", real, "the official archive is reachable")
+    return Source(
+        "sample", sample_root(settings),
+        "COURSE_DATA=auto and the official archive cannot be reached, so the course falls back to the sample",
+    )
+
+
+def ensure_source(settings: Settings | None = None) -> Source:
+    """Resolve the source and make sure its files exist (download the real data, or generate the sample)."""
+    settings = settings or get_settings()
+    source = resolve_source(settings)
+    if source.is_sample:
+        from course_utils.sample import write_sample
+
+        write_sample(source.root, n=SAMPLE_SIZE[settings.profile], seed=settings.seed, overwrite=False)
+    else:
+        from course_utils.download import download_all
+
+        download_all(source.root, archive_url=archive_url())
+    return source

@@ -1,0 +1,88 @@
+"""Validating, converting and resizing images before use: corrupt, truncated, not-an-image and oversized
+files are refused with a reason; every mode (grayscale, palette, transparency, CMYK) becomes RGB.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+#: Pillow's own decompression-bomb limit is kept (never disabled): larger images are refused.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS
+RESIZE_POLICIES = ("squash", "crop")
+
+
+class ImageError(ValueError):
+    """An image that cannot be used; the message says why (the reason goes to failures.csv)."""
+
+
+def open_validated(data: bytes, source: str = "image") -> Image.Image:
+    """Decode bytes fully into an RGB image, or raise ImageError naming the problem."""
+    if not data:
+        raise ImageError(f"{source}: empty file")
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
+        raise ImageError(f"{source}: an HTML page, not an image")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.width * image.height > MAX_PIXELS:
+                raise ImageError(f"{source}: {image.width}×{image.height} pixels exceeds the limit of {MAX_PIXELS}")
+            image.load()  # decodes everything: a truncated file fails here
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ImageError(f"{source}: decompression bomb refused ({err})") from None
+    except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError) as err:
+        kind = "truncated" if "truncated" in str(err).lower() else "corrupt or not an image"
+        raise ImageError(f"{source}: {kind} ({err})") from None
+    return to_rgb(image)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode to RGB; transparency is flattened onto white, as a browser would show it."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return image
+
+
+def resize(image: Image.Image, size: int, policy: str = "squash") -> Image.Image:
+    """Make a SIZE×SIZE picture: ``squash`` (the study: ignore the aspect ratio) or ``crop`` (centre crop)."""
+    if policy not in RESIZE_POLICIES:
+        raise ValueError(f"unknown resize policy {policy!r}; use one of: {', '.join(RESIZE_POLICIES)}")
+    if policy == "crop":
+        return ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
+    return image.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def save_atomic(image: Image.Image, path: Path) -> None:
+    """Write an image through a temporary file in the same folder, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = "PNG" if path.suffix.lower() == ".png" else "JPEG"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            image.save(f, fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load_square(path: Path, size: int, policy: str = "squash") -> Image.Image:
+    """Read, validate and resize one image file."""
+    return resize(open_validated(Path(path).read_bytes(), str(path)), size, policy)

@@ -1,0 +1,106 @@
+"""The offline sample dataset (SPEC §5) and `course-utils sample`."""
+
+import filecmp
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from course_utils import schema
+from course_utils.annotations import read_table, shares
+from course_utils.labels import class_counts, label_table, presence
+from course_utils.sample import write_sample
+
+
+def run_cli(*args):
+    """Run the command line as a user would."""
+    return subprocess.run([sys.executable, "-m", "course_utils", *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return write_sample(tmp_path_factory.mktemp("s") / "sample", n=300, seed=11)
+
+
+def test_cli_twice_gives_identical_files(tmp_path):
+    for name in ("a", "b"):
+        res = run_cli("sample", "--out", str(tmp_path / name), "--n", "40", "--seed", "7")
+        assert res.returncode == 0, res.stderr
+    cmp = filecmp.dircmp(tmp_path / "a", tmp_path / "b")
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert len(files) == 40 + 6 + 1 + 1  # images, 5 TSV + README, zip, hidden points
+    for rel in files:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+    assert not cmp.left_only and not cmp.right_only
+
+
+def test_different_seeds_differ(tmp_path):
+    a = write_sample(tmp_path / "a", n=20, seed=1)
+    b = write_sample(tmp_path / "b", n=20, seed=2)
+    ta = pd.read_csv(a.archive_dir / schema.ALL_FILE, sep="\t")
+    tb = pd.read_csv(b.archive_dir / schema.ALL_FILE, sep="\t")
+    assert set(ta["ID"]).isdisjoint(tb["ID"])
+
+
+def test_files_columns_and_types_are_the_official_ones(sample):
+    names = {p.name for p in sample.archive_dir.iterdir()}
+    assert set(schema.REQUIRED_FILES) <= names
+    for name in (schema.ALL_FILE, *schema.AG_FILES.values()):
+        raw = pd.read_csv(sample.archive_dir / name, sep="\t", dtype={"ID": str})
+        assert tuple(raw.columns) == schema.ANNOTATION_COLUMNS
+        assert raw["ID"].str.fullmatch(r"[0-9a-f]{24}").all()
+        assert raw["Image URL"].str.startswith(("https://uploads", "https://use2-uploads")).all()
+        assert set(raw["Is painting"]) <= {"yes", "no"} and set(raw["Face/body"]) <= {"face", "body", "none"}
+        assert raw["Ave. art rating"].between(-3, 3).all()
+    info = pd.read_csv(sample.archive_dir / schema.INFO_FILE, sep="\t")
+    assert tuple(info.columns) == schema.INFO_COLUMNS
+    with zipfile.ZipFile(sample.zip_path) as zf:
+        assert {f"{schema.ARCHIVE_FOLDER}/{n}" for n in schema.REQUIRED_FILES} <= set(zf.namelist())
+
+
+def test_all_shares_are_rounded_fractions(sample):
+    values = shares(read_table(sample.archive_dir / schema.ALL_FILE), "art")
+    assert values.to_numpy().min() >= 0 and values.to_numpy().max() <= 1
+    np.testing.assert_allclose(values.to_numpy(), values.to_numpy().round(3))
+    assert len(np.unique(values.to_numpy())) > 20  # real fractions, not 0/1
+
+
+@pytest.mark.parametrize("level", [3, 4, 5])
+def test_ag_files_agree_with_all_by_the_datasets_rule(sample, level):
+    all_table = read_table(sample.archive_dir / schema.ALL_FILE)
+    ag_table = read_table(sample.archive_dir / schema.AG_FILES[level])
+    for scope in schema.SCOPES:
+        expected = presence(shares(all_table, scope), level / 10).astype(int)
+        pd.testing.assert_frame_equal(shares(ag_table, scope).astype(int), expected, check_names=False)
+
+
+def test_images_exist_for_every_id_with_variety(sample):
+    table = read_table(sample.archive_dir / schema.ALL_FILE)
+    sizes, modes = set(), set()
+    for ident in table["ID"]:
+        (path,) = sample.images_dir.glob(f"{ident}.*")
+        with Image.open(path) as im:
+            im.verify()
+        with Image.open(path) as im:
+            sizes.add(im.size)
+            modes.add(im.mode)
+    assert len(sizes) > 100 and {"RGB", "L"} <= modes and "P" in modes
+
+
+def test_classes_are_imbalanced_like_the_study(sample):
+    big = write_sample(sample.root.parent / "big", n=2000, seed=123)
+    values = shares(read_table(big.archive_dir / schema.ALL_FILE), "art")
+    counts, unlabelled = class_counts(label_table(values, 0.4)["class"])
+    assert max(counts, key=counts.get) == "Euphoric"
+    assert 0.35 < counts["Euphoric"] / sum(counts.values()) < 0.6
+    assert min(counts, key=counts.get) == "Aggressive + Euphoric + Calm"
+    assert 0 < unlabelled < 0.35 * 2000
+
+
+def test_cli_bad_n_is_one_line_error(tmp_path):
+    res = run_cli("sample", "--out", str(tmp_path), "--n", "0")
+    assert res.returncode != 0 and "must be at least 1" in res.stderr and "Traceback" not in res.stderr

@@ -1,0 +1,106 @@
+"""Keep the chapters' notebooks uniform: no outputs, one metadata block, the Colab setup cell first.
+
+    python tools/nbtool.py normalize [NOTEBOOK ...]   rewrite notebooks in place (all of book/ by default)
+    python tools/nbtool.py check [NOTEBOOK ...]       exit 1 and name each notebook that is not normalized
+
+The setup cell is rendered from the repository address in ``_config.yml`` (its one place).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+METADATA = {
+    "accelerator": "GPU",
+    "colab": {"gpuType": "T4", "provenance": [], "toc_visible": True},
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+SETUP_TAG = "colab-setup"
+KERAS_TUNER = "keras-tuner==1.4.8"
+
+
+def repository() -> tuple[str, str]:
+    """The repository address and branch from _config.yml."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return config["repository"]["url"], config["repository"].get("branch", "main")
+
+
+def setup_source() -> str:
+    """The first code cell of every chapter: installs in Colab only, does nothing elsewhere."""
+    url, branch = repository()
+    return (
+        "# Colab only: install the course package and keras-tuner (Colab already has TensorFlow).\n"
+        "# Elsewhere this cell does nothing: install locally with `pip install -r requirements.txt -e .`.\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules:\n'
+        f'    %pip install -q "course-utils @ git+{url}@{branch}" "{KERAS_TUNER}"'
+    )
+
+
+def normalized(nb: dict) -> dict:
+    """The notebook without outputs, with uniform metadata and the current setup cell first."""
+    cells = []
+    for cell in nb["cells"]:
+        cell = {k: v for k, v in cell.items() if k != "id"}
+        source = cell["source"]
+        cell["source"] = "".join(source) if isinstance(source, list) else source
+        cell.setdefault("metadata", {})
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+            for key in ("collapsed", "scrolled", "execution", "colab", "outputId"):
+                cell["metadata"].pop(key, None)
+        else:
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+        cells.append(cell)
+    code = [c for c in cells if c["cell_type"] == "code"]
+    if code:
+        first = code[0]
+        if SETUP_TAG in first["metadata"].get("tags", []) or "google.colab" in first["source"]:
+            first["source"] = setup_source()
+            first["metadata"]["tags"] = [SETUP_TAG]
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i:03d}"
+    return {"cells": cells, "metadata": METADATA, "nbformat": 4, "nbformat_minor": 5}
+
+
+def dumps(nb: dict) -> str:
+    """The canonical text of a notebook (stable key order, one-space indent, trailing newline)."""
+    out = dict(nb)
+    out["cells"] = [dict(c, source=c["source"].splitlines(keepends=True)) for c in nb["cells"]]
+    return json.dumps(out, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def notebooks(args: list[str]) -> list[Path]:
+    """The notebooks named, or all chapters in book/."""
+    return [Path(a) for a in args] or sorted((ROOT / "book").glob("*.ipynb"))
+
+
+def main(argv: list[str]) -> int:
+    """Run ``normalize`` or ``check``."""
+    if not argv or argv[0] not in ("normalize", "check"):
+        print(__doc__)
+        return 2
+    bad = []
+    for path in notebooks(argv[1:]):
+        text = path.read_text()
+        canonical = dumps(normalized(json.loads(text)))
+        if argv[0] == "normalize":
+            path.write_text(canonical)
+        elif text != canonical:
+            bad.append(path)
+    for path in bad:
+        print(f"{path}: not normalized (outputs, metadata or setup cell); run: python tools/nbtool.py normalize {path}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
