@@ -98,3 +98,17 @@ def ensure_source(settings: Settings | None = None) -> Source:
 
         download_all(source.root, archive_url=archive_url())
     return source
+
+
+def class_folders(
+    settings: Settings | None = None, scope: str = "art", threshold: float = 0.4, size: int = 125
+) -> Path:
+    """The prepared class-folder dataset for this run's data (built once, then reused)."""
+    from course_utils.prepare import prepare
+
+    settings = settings or get_settings()
+    source = ensure_source(settings)
+    out = settings.data_dir / "prepared" / f"{source.root.name}-{scope}-t{threshold:g}-s{size}"
+    if not (out / "prepare.json").is_file():
+        prepare(source.root, out, scope=scope, threshold=threshold, size=size)
+    return out

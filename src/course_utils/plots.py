@@ -53,3 +53,20 @@ def image_grid(paths, titles, ncols: int = 6, title: str = "", size: float = 2.0
     if title:
         fig.suptitle(title)
     return fig
+
+
+def training_curves(histories: dict, title: str = "Training curves"):
+    """Accuracy and loss per epoch, training dashed and validation solid, one colour per run."""
+    import matplotlib.pyplot as plt
+
+    fig, (acc, loss) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for colour, (label, h) in zip(PALETTE, histories.items()):
+        for ax, key in ((acc, "accuracy"), (loss, "loss")):
+            if key in h:
+                ax.plot(h["epoch"], h[key], "--", color=colour, label=f"{label} (training)")
+                ax.plot(h["epoch"], h[f"val_{key}"], "-", color=colour, marker="o", label=f"{label} (validation)")
+    acc.set(title="Accuracy", xlabel="epoch", ylabel="accuracy (share correct)")
+    loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy loss")
+    acc.legend(fontsize=9)
+    fig.suptitle(title)
+    return fig

@@ -1,0 +1,121 @@
+"""The study's five architectures (SPEC §3), written like the keras.io examples.
+
+``build(name)`` returns a fresh, uncompiled model. All five start by rescaling pixels to [0, 1]; the last four
+first augment their input (active in training only). Every model ends in a 7-unit float32 ``logits`` layer,
+so mixed precision on a GPU keeps a numerically safe output.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+NAMES = ("original", "dropout", "lenet5", "lenet5_relu", "alexnet")
+TITLES = {
+    "original": "Original CNN",
+    "dropout": "CNN with dropout",
+    "lenet5": "LeNet-5",
+    "lenet5_relu": "LeNet-5 with ReLU",
+    "alexnet": "AlexNet (scaled down)",
+}
+#: Parameter counts at 125×125×3 input and 7 classes, as the study reports them.
+STUDY_PARAMS = {"original": 1_867_815, "dropout": 1_867_815, "lenet5": 1_993_303,
+                "lenet5_relu": 1_993_303, "alexnet": 69_511}
+
+
+def augmentation() -> keras.Sequential:
+    """Random flips, rotations (±10 % of a turn) and zooms (±10 %): new views of the same painting each epoch."""
+    return keras.Sequential(
+        [layers.RandomFlip("horizontal"), layers.RandomRotation(0.1), layers.RandomZoom(0.1)],
+        name="augmentation",
+    )
+
+
+def original(input_shape=(125, 125, 3), num_classes=7) -> keras.Model:
+    """The study's first model: three conv–pool blocks (16, 32, 64 filters) and a 128-unit dense layer."""
+    return keras.Sequential([
+        keras.Input(input_shape),
+        layers.Rescaling(1 / 255),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(32, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(num_classes, dtype="float32", name="logits"),
+    ], name="original")
+
+
+def dropout(input_shape=(125, 125, 3), num_classes=7) -> keras.Model:
+    """The original model with augmentation in front and 20 % dropout after the last pooling."""
+    return keras.Sequential([
+        keras.Input(input_shape),
+        augmentation(),
+        layers.Rescaling(1 / 255),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(32, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Dropout(0.2),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(num_classes, dtype="float32", name="logits"),
+    ], name="dropout")
+
+
+def lenet5(input_shape=(125, 125, 3), num_classes=7, activation="tanh") -> keras.Model:
+    """LeNet-5 (LeCun et al., 1998) at 125×125: two 5×5 conv + average-pool blocks, two dense layers."""
+    return keras.Sequential([
+        keras.Input(input_shape),
+        augmentation(),
+        layers.Rescaling(1 / 255),
+        layers.Conv2D(16, 5, padding="same", activation=activation),
+        layers.AveragePooling2D(2),
+        layers.Conv2D(16, 5, padding="same", activation=activation),
+        layers.AveragePooling2D(2),
+        layers.Flatten(),
+        layers.Dense(128, activation=activation),
+        layers.Dense(128, activation=activation),
+        layers.Dense(num_classes, dtype="float32", name="logits"),
+    ], name="lenet5" if activation == "tanh" else f"lenet5_{activation}")
+
+
+def lenet5_relu(input_shape=(125, 125, 3), num_classes=7) -> keras.Model:
+    """LeNet-5 with ReLU instead of tanh everywhere."""
+    return lenet5(input_shape, num_classes, activation="relu")
+
+
+def alexnet(input_shape=(125, 125, 3), num_classes=7) -> keras.Model:
+    """A scaled-down AlexNet (Krizhevsky et al., 2012): large first kernel, five convs, 3×3 pooling."""
+    return keras.Sequential([
+        keras.Input(input_shape),
+        augmentation(),
+        layers.Rescaling(1 / 255),
+        layers.Conv2D(16, 11, padding="same", activation="relu"),
+        layers.MaxPooling2D(3),
+        layers.Conv2D(16, 5, padding="same", activation="relu"),
+        layers.MaxPooling2D(3),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(3),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(num_classes, dtype="float32", name="logits"),
+    ], name="alexnet")
+
+
+BUILDERS = {"original": original, "dropout": dropout, "lenet5": lenet5, "lenet5_relu": lenet5_relu,
+            "alexnet": alexnet}
+
+
+def build(name: str, input_shape=(125, 125, 3), num_classes: int = 7) -> keras.Model:
+    """A fresh model of one of the study's five architectures."""
+    if name not in BUILDERS:
+        raise ValueError(f"unknown model {name!r}; use one of: {', '.join(NAMES)}")
+    return BUILDERS[name](input_shape, num_classes)

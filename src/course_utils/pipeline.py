@@ -1,0 +1,122 @@
+"""From the class folders to training batches: the study's split, decoded once, held in memory, prefetched.
+
+The study loaded its folders with ``keras.utils.image_dataset_from_directory`` (80/20 split, seed 123, batch 32).
+:func:`load_split` uses the same function to decide *which* files are training and validation, so the split is
+the study's; it then decodes every image once into a NumPy array (cached on disk), so an epoch is bound by
+compute and not by JPEG decoding. ``stratified=True`` gives a split that keeps each class's share instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+AUTOTUNE = -1  # tf.data.AUTOTUNE, without importing TensorFlow at module import
+
+
+@dataclass
+class Split:
+    """Training and validation images (uint8 arrays), integer labels, artwork IDs and the class names."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    train_ids: list[str]
+    val_ids: list[str]
+    class_names: list[str]
+    seed: int = 123
+
+    def datasets(self, batch_size: int = 32, shuffle: bool = True):
+        """``(train, val)`` tf.data pipelines: in memory, shuffled each epoch (seeded), batched, prefetched."""
+        import tensorflow as tf
+
+        train = tf.data.Dataset.from_tensor_slices((self.x_train, self.y_train))
+        if shuffle:
+            train = train.shuffle(len(self.y_train), seed=self.seed, reshuffle_each_iteration=True)
+        train = train.batch(batch_size).prefetch(AUTOTUNE)
+        val = tf.data.Dataset.from_tensor_slices((self.x_val, self.y_val)).batch(batch_size).prefetch(AUTOTUNE)
+        return train, val
+
+    def sizes(self) -> str:
+        """A short description for a chapter's output."""
+        return f"{len(self.y_train)} training and {len(self.y_val)} validation images, {len(self.class_names)} classes"
+
+
+def study_file_split(folder: Path, seed: int = 123, validation_split: float = 0.2, image_size: int = 125):
+    """The study's file lists: exactly the files ``image_dataset_from_directory`` puts in each subset."""
+    import keras
+
+    train, val = keras.utils.image_dataset_from_directory(
+        folder, validation_split=validation_split, subset="both", seed=seed,
+        image_size=(image_size, image_size), batch_size=None, verbose=False,
+    )
+    names = list(train.class_names)
+    return list(train.file_paths), list(val.file_paths), names
+
+
+def stratified_file_split(folder: Path, class_names: list[str], seed: int = 123, validation_split: float = 0.2):
+    """A split that keeps every class's share (classes with one image go to training)."""
+    rng = np.random.default_rng(seed)
+    train, val = [], []
+    for name in class_names:
+        files = sorted(str(p) for p in (folder / name).glob("*.jpg"))
+        rng.shuffle(files)
+        n_val = int(round(validation_split * len(files))) if len(files) > 1 else 0
+        val += files[:n_val]
+        train += files[n_val:]
+    return train, val
+
+
+def load_images(paths: list[str], image_size: int, cache_dir: Path | None = None) -> np.ndarray:
+    """Decode images once into a uint8 array; with ``cache_dir`` the array is kept on disk for the next run."""
+    key = hashlib.sha256("\n".join(paths).encode() + str(image_size).encode()).hexdigest()[:16]
+    cache = cache_dir / f".images-{key}.npy" if cache_dir else None
+    if cache is not None and cache.is_file():
+        return np.load(cache)
+    out = np.empty((len(paths), image_size, image_size, 3), dtype=np.uint8)
+    for i, path in enumerate(paths):
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            if im.size != (image_size, image_size):
+                im = im.resize((image_size, image_size), Image.Resampling.BILINEAR)
+            out[i] = np.asarray(im)
+    if cache is not None:
+        tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp.npy")
+        np.save(tmp, out)
+        os.replace(tmp, cache)
+    return out
+
+
+def load_split(
+    folder: str | Path,
+    seed: int = 123,
+    validation_split: float = 0.2,
+    stratified: bool = False,
+    image_size: int = 125,
+) -> Split:
+    """The class-folder dataset split like the study (or stratified), as in-memory arrays."""
+    folder = Path(folder)
+    train_files, val_files, names = study_file_split(folder, seed, validation_split, image_size)
+    if stratified:
+        train_files, val_files = stratified_file_split(folder, names, seed, validation_split)
+    index = {name: i for i, name in enumerate(names)}
+
+    def labels(files: list[str]) -> np.ndarray:
+        return np.array([index[Path(f).parent.name] for f in files], dtype=np.int32)
+
+    return Split(
+        x_train=load_images(train_files, image_size, folder),
+        y_train=labels(train_files),
+        x_val=load_images(val_files, image_size, folder),
+        y_val=labels(val_files),
+        train_ids=[Path(f).stem for f in train_files],
+        val_ids=[Path(f).stem for f in val_files],
+        class_names=names,
+        seed=seed,
+    )

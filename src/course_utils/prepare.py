@@ -1,0 +1,116 @@
+"""The training layout: one folder per class (SPEC §3 names), images named by artwork ID, resized.
+
+The folder is ready for ``keras.utils.image_dataset_from_directory``; ``labels.csv`` beside the class folders
+keeps every artwork's flags, class, valence–arousal target and metadata for the chapters that need more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from course_utils import schema
+from course_utils.annotations import read_table, shares
+from course_utils.images import ImageError, load_square, save_atomic
+from course_utils.labels import CLASS_NAMES, label_table, va_targets
+
+LABELS_FILE = "labels.csv"
+
+
+@dataclass
+class PrepareReport:
+    """What ``prepare`` did: images per class, written now, already there, and what is missing or bad."""
+
+    counts: dict[str, int]
+    written: int = 0
+    kept: int = 0
+    unlabelled: int = 0
+    missing: list[str] = field(default_factory=list)
+    invalid: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for the command line and the chapters."""
+        total = sum(self.counts.values())
+        return (f"{total} images in {sum(1 for c in self.counts.values() if c)} class folders "
+                f"({self.written} written, {self.kept} already there); {self.unlabelled} artworks without a quadrant "
+                f"left out; {len(self.missing)} without an image; {len(self.invalid)} unreadable")
+
+
+def find_image(images_dir: Path, ident: str) -> Path | None:
+    """The image file of an artwork (any extension), or None."""
+    for path in sorted(images_dir.glob(f"{ident}.*")):
+        if not path.name.startswith("."):
+            return path
+    return None
+
+
+def prepare(
+    data_root: str | Path,
+    out: str | Path,
+    scope: str = "art",
+    threshold: float = 0.4,
+    size: int = 125,
+    policy: str = "squash",
+    mapping: Mapping[str, str] | None = None,
+) -> PrepareReport:
+    """Build (or bring up to date) the class folders from a data folder holding the archive and ``images/``."""
+    data_root, out = Path(data_root), Path(out)
+    table = read_table(data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE)
+    values = shares(table, scope)
+    labels = label_table(values, threshold, mapping)
+    targets = va_targets(values)
+    report = PrepareReport(counts={c: 0 for c in CLASS_NAMES}, unlabelled=int(labels["class"].isna().sum()))
+    wanted: set[Path] = set()
+    for ident, cls in labels["class"].dropna().items():
+        target = out / cls / f"{ident}.jpg"
+        wanted.add(target)
+        if target.is_file():
+            report.kept += 1
+            report.counts[cls] += 1
+            continue
+        source = find_image(data_root / "images", ident)
+        if source is None:
+            report.missing.append(ident)
+            continue
+        try:
+            save_atomic(load_square(source, size, policy), target)
+        except ImageError as err:
+            report.invalid[ident] = str(err)
+            continue
+        report.written += 1
+        report.counts[cls] += 1
+    for stale in out.glob("*/*.jpg"):  # a class folder must hold exactly its artworks
+        if stale not in wanted:
+            stale.unlink()
+    for cls in CLASS_NAMES:
+        (out / cls).mkdir(parents=True, exist_ok=True)
+    meta = table[["Style", "Category", "Artist", "Title", "Year", "Is painting", "Face/body", "Ave. art rating"]]
+    frame = pd.concat([meta, labels, targets, values.add_prefix("share ")], axis=1)
+    frame["has image"] = [(out / str(c) / f"{i}.jpg").is_file() if pd.notna(c) else False
+                          for i, c in labels["class"].items()]
+    frame.index.name = "ID"
+    write_atomic(out / LABELS_FILE, frame.to_csv())
+    write_atomic(out / "prepare.json", json.dumps(
+        {"scope": scope, "threshold": threshold, "size": size, "policy": policy, "counts": report.counts,
+         "unlabelled": report.unlabelled, "missing": report.missing, "invalid": report.invalid}, indent=1))
+    return report
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text through a temporary file and a rename, so a reader never sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def read_labels(folder: str | Path) -> pd.DataFrame:
+    """The ``labels.csv`` a prepared folder holds (index: artwork ID)."""
+    path = Path(folder) / LABELS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: not found; run `course-utils prepare` first")
+    return pd.read_csv(path, index_col="ID", dtype={"ID": str, "Year": str})

@@ -1,0 +1,216 @@
+"""Training in one place: compile as the study did, epochs by profile, history as a DataFrame, GPU-aware,
+and every run's results saved under the data folder so later chapters can read them without retraining.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from course_utils.pipeline import Split
+from course_utils.settings import Settings, get_settings
+
+#: Epochs per profile: ``full`` is the study (10 for the original CNN, 15 for the others).
+EPOCHS = {
+    "full": {"original": 10, "default": 15},
+    "quick": {"original": 6, "default": 8},
+    "smoke": {"original": 2, "default": 2},
+}
+
+
+def epochs_for(name: str, profile: str) -> int:
+    """How many epochs a model trains for in a profile."""
+    table = EPOCHS[profile]
+    return table.get(name, table["default"])
+
+
+@dataclass
+class Run:
+    """One training run: its history, timing, settings and validation predictions."""
+
+    name: str
+    history: pd.DataFrame
+    seconds: float
+    epochs: int
+    params: int
+    class_names: list[str]
+    val_true: np.ndarray
+    val_logits: np.ndarray
+    val_ids: list[str]
+    info: dict = field(default_factory=dict)
+    model: object | None = None
+
+    @property
+    def val_pred(self) -> np.ndarray:
+        """Predicted class index per validation image."""
+        return self.val_logits.argmax(axis=1)
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        """Mean wall time of an epoch."""
+        return self.seconds / max(self.epochs, 1)
+
+    def save(self, folder: Path, save_model: bool = False) -> Path:
+        """Write history.csv, run.json, predictions.npz (and the model) into ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.history.to_csv(folder / "history.csv", index=False)
+        np.savez_compressed(folder / "predictions.npz", val_true=self.val_true, val_logits=self.val_logits,
+                            val_ids=np.array(self.val_ids))
+        meta = {k: v for k, v in asdict(self).items() if k in ("name", "seconds", "epochs", "params",
+                                                                 "class_names", "info")}
+        (folder / "run.json").write_text(json.dumps(meta, indent=1, default=str))
+        if save_model and self.model is not None:
+            self.model.save(folder / "model.keras")
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path) -> "Run":
+        """Read a run written by :meth:`save` (the model stays on disk; see ``folder / 'model.keras'``)."""
+        meta = json.loads((folder / "run.json").read_text())
+        preds = np.load(folder / "predictions.npz")
+        return cls(history=pd.read_csv(folder / "history.csv"), val_true=preds["val_true"],
+                   val_logits=preds["val_logits"], val_ids=[str(i) for i in preds["val_ids"]], **meta)
+
+
+def runs_dir(settings: Settings | None = None) -> Path:
+    """Where this data source and profile keep their runs."""
+    from course_utils.data import resolve_source
+
+    settings = settings or get_settings()
+    return settings.data_dir / "runs" / resolve_source(settings).root.name / settings.profile
+
+
+def run_folder(tag: str, settings: Settings | None = None) -> Path:
+    """The folder of one run, by tag (model name plus any variant) and seed."""
+    settings = settings or get_settings()
+    return runs_dir(settings) / f"{tag}-seed{settings.seed}"
+
+
+def use_mixed_precision(enabled: bool | None = None) -> bool:
+    """Switch Keras to mixed float16 on a GPU (``None``: only when a GPU is present); returns whether on."""
+    import keras
+
+    from course_utils.settings import has_gpu
+
+    on = has_gpu() if enabled is None else enabled
+    keras.mixed_precision.set_global_policy("mixed_float16" if on else "float32")
+    return on
+
+
+def compile_model(model, learning_rate: float | None = None, loss=None, metrics=None, xla: bool = False):
+    """Compile as the study: Adam (default rate), sparse categorical cross-entropy on logits, accuracy."""
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.Adam() if learning_rate is None else keras.optimizers.Adam(learning_rate),
+        loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=metrics or ["accuracy"],
+        jit_compile=xla,
+    )
+    return model
+
+
+class EpochTimer:
+    """A Keras callback that records the wall time of every epoch."""
+
+    def __new__(cls):
+        import keras
+
+        class _Timer(keras.callbacks.Callback):
+            def on_train_begin(self, logs=None):
+                self.times: list[float] = []
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self._start = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.times.append(time.perf_counter() - self._start)
+
+        return _Timer()
+
+
+def train(
+    model: str | Callable[[], object],
+    split: Split,
+    settings: Settings | None = None,
+    epochs: int | None = None,
+    batch_size: int = 32,
+    tag: str | None = None,
+    callbacks: Sequence = (),
+    strategy=None,
+    mixed_precision: bool | None = None,
+    xla: bool = False,
+    class_weight: dict | None = None,
+    learning_rate: float | None = None,
+    loss=None,
+    metrics=None,
+    save: bool = True,
+    save_model: bool = False,
+    verbose: int = 2,
+) -> Run:
+    """Build, compile and fit a model (by name, or a builder function), then save its run.
+
+    ``strategy`` (a ``tf.distribute`` strategy) builds the model in its scope and scales the batch to
+    ``batch_size`` per replica. Mixed precision is used on a GPU unless ``mixed_precision=False``.
+    """
+    import keras
+
+    from course_utils import models
+    from course_utils.settings import seed_everything
+
+    settings = settings or get_settings()
+    name = model if isinstance(model, str) else getattr(model, "__name__", "custom")
+    epochs = epochs or epochs_for(name, settings.profile)
+    seed_everything(settings.seed)
+    mp = use_mixed_precision(mixed_precision)
+    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
+    build = (lambda: models.build(model, split.x_train.shape[1:], len(split.class_names))) if isinstance(
+        model, str) else model
+    try:
+        if strategy is not None:
+            with strategy.scope():
+                net = compile_model(build(), learning_rate, loss, metrics, xla)
+        else:
+            net = compile_model(build(), learning_rate, loss, metrics, xla)
+        train_ds, val_ds = split.datasets(batch_size * replicas)
+        timer = EpochTimer()
+        start = time.perf_counter()
+        fit = net.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight,
+                      callbacks=[timer, *callbacks], shuffle=False, verbose=verbose)
+        seconds = time.perf_counter() - start
+        logits = np.asarray(net.predict(val_ds, verbose=0), dtype=np.float32)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    history = pd.DataFrame(fit.history)
+    history.insert(0, "epoch", np.arange(1, len(history) + 1))
+    history["seconds"] = timer.times[: len(history)]
+    run = Run(
+        name=name, history=history, seconds=seconds, epochs=len(history), params=int(net.count_params()),
+        class_names=list(split.class_names), val_true=np.asarray(split.y_val), val_logits=logits,
+        val_ids=list(split.val_ids),
+        info={"profile": settings.profile, "seed": settings.seed, "batch_size": batch_size, "replicas": replicas,
+              "mixed_precision": mp, "xla": xla, "class_weight": bool(class_weight), "tag": tag or name,
+              "train_images": int(len(split.y_train)), "val_images": int(len(split.y_val))},
+        model=net,
+    )
+    if save:
+        run.save(run_folder(tag or name, settings), save_model=save_model)
+    return run
+
+
+def load_run(tag: str, settings: Settings | None = None) -> Run | None:
+    """A saved run of this data source, profile and seed, or None when it has not been trained yet."""
+    folder = run_folder(tag, settings)
+    return Run.load(folder) if (folder / "run.json").is_file() else None
+
+
+def train_or_load(name: str, split: Split, settings: Settings | None = None, **kwargs) -> Run:
+    """Reuse a saved run when there is one (same data, profile, seed and tag), else train it."""
+    tag = kwargs.get("tag") or name
+    return load_run(tag, settings) or train(name, split, settings, **kwargs)
