@@ -12,3 +12,4 @@ os.environ["COURSE_DATA"] = "sample"
 os.environ.setdefault("COURSE_DATA_DIR", str(ROOT / "_build" / "test-data"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["COURSE_CHECK_FIGURES"] = "1"  # a figure without title or axis labels fails its cell

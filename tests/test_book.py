@@ -1,31 +1,340 @@
-"""The book builds with warnings as errors, executing every chapter (smoke profile, sample data)."""
+"""The book: both editions build with warnings as errors, and the rendered pages work in a real browser.
 
+The student edition is built once for this module (executing every chapter, smoke profile, sample data); the
+instructor edition reuses its execution cache. Pages are served over http on 127.0.0.1 and checked in headless
+Chromium. Each check is a function of (driver, base_url, …) that returns a list of problems, so the negative test
+can run the same checks on a deliberately broken copy of the site.
+
+Set COURSE_BOOK_TOC to another table of contents to build and check only some pages (e.g. while chapters are in flux).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
 import os
+import re
+import shutil
 import subprocess
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import nbtool  # noqa: E402
+
 BUILD = ROOT / "_build" / "test-book"
+INSTRUCTOR_BUILD = ROOT / "_build" / "test-book-instructor"
+ARTIFACTS = ROOT / "artifacts"
+TOC = Path(os.environ.get("COURSE_BOOK_TOC") or ROOT / "_toc.yml")
+PAGES = nbtool.toc_files(TOC)  # docnames in reading order: book/intro, book/01_setting_up, …
+NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").is_file()]
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver")
+ERROR_OUTPUTS = "main .output.error, main .output.traceback"
+
+
+def build(out: Path, **env_overrides: str) -> subprocess.CompletedProcess:
+    """Build the book into ``out`` (smoke profile, sample data) with warnings as errors."""
+    env = dict(os.environ, COURSE_PROFILE="smoke", COURSE_DATA="sample", **env_overrides)
+    env.pop("MPLBACKEND", None)  # the kernels must use the inline backend, or the book would have no figures
+    if "COURSE_EDITION" not in env_overrides:
+        env.pop("COURSE_EDITION", None)
+    return subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(ROOT), "--path-output", str(out),
+         "--toc", str(TOC), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, env=env, timeout=1500,
+    )
 
 
 @pytest.fixture(scope="module")
 def student_build():
-    """Build the student edition once for this module; returns the HTML folder."""
-    env = dict(os.environ, COURSE_PROFILE="smoke", COURSE_DATA="sample")
-    env.pop("COURSE_EDITION", None)
-    res = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(ROOT), "--path-output", str(BUILD),
-         "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, env=env, timeout=1500,
-    )
-    return res, BUILD / "_build" / "html"
+    """Build the student edition once for this module; returns the result and the HTML folder."""
+    return build(BUILD), BUILD / "_build" / "html"
+
+
+@pytest.fixture(scope="module")
+def instructor_build(student_build):
+    """Build the instructor edition from the student build's executed notebooks (nothing runs twice)."""
+    res = build(INSTRUCTOR_BUILD, COURSE_EDITION="instructor",
+                COURSE_EXECUTION_CACHE=str(BUILD / "_build" / ".jupyter_cache"))
+    return res, INSTRUCTOR_BUILD / "_build" / "html"
+
+
+def built(build_fixture) -> Path:
+    """The HTML folder of a build, failing with the build's log when it did not succeed."""
+    res, html = build_fixture
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
+    return html
+
+
+# --- the builds ----------------------------------------------------------------------------------------------
+
+
+def solution_classes(html: Path) -> list[list[str]]:
+    """The CSS classes of every solution block on the pages of the table of contents."""
+    found = []
+    for page in PAGES:
+        text = (html / f"{page}.html").read_text()
+        found += [cls.split() for cls in re.findall(r'<div class="([^"]*\bsolution\b[^"]*)"', text)]
+    return found
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(1600)
 def test_book_builds_with_warnings_as_errors(student_build):
-    res, html = student_build
-    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
+    html = built(student_build)
     assert (html / "book" / "intro.html").is_file()
+    classes = solution_classes(html)
+    assert classes and all("dropdown" in c for c in classes), "student edition: every solution is a dropdown"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_instructor_edition_shows_solutions(instructor_build):
+    html = built(instructor_build)
+    classes = solution_classes(html)
+    assert classes and not any("dropdown" in c for c in classes), "instructor edition: no solution is collapsed"
+    assert "(instructor edition)" in (html / "book" / "intro.html").read_text()
+    res, _ = instructor_build
+    assert "Executing notebook" not in res.stdout, "the instructor build reuses the student build's executed notebooks"
+
+
+# --- checks in the browser (each returns a list of problems) -------------------------------------------------
+
+
+def expected_colab_url(page: str) -> str:
+    """The Colab launch link Jupyter Book emits for a notebook page, from _config.yml's repository."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo = config["repository"]
+    owner_repo = repo["url"].removeprefix("https://github.com/").strip("/")
+    book_path = repo.get("path_to_book", "").strip("/")
+    path = f"{book_path}/{page}" if book_path else page
+    colab = config["launch_buttons"]["colab_url"].rstrip("/")
+    return f"{colab}/github/{owner_repo}/blob/{repo.get('branch', 'main')}/{path}.ipynb"
+
+
+def http_status(url: str) -> int:
+    """The HTTP status of a GET request."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def js(driver, script: str):
+    """Run a script in the page and return its value."""
+    return driver.execute_script(script)
+
+
+def page_problems(driver, base_url: str, page: str, solutions_shown: bool = False) -> list[str]:
+    """Everything wrong with one page of the book: loading, title, alt text, error outputs, Colab link, exercises."""
+    url = f"{base_url}/{page}.html"
+    status = http_status(url)
+    if status != 200:
+        return [f"{page}: HTTP {status}"]
+    driver.get(url)
+    problems = []
+    heading = js(driver, "const h = document.querySelector('main h1'); return h ? h.innerText : '';")
+    heading = heading.replace("#", "").strip()
+    if not heading or "404" in driver.title or not driver.title.startswith(heading):
+        problems.append(f"{page}: title {driver.title!r} does not start with the page heading {heading!r}")
+    for src in js(driver, "return [...document.querySelectorAll('main img')]"
+                          ".filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src);"):
+        problems.append(f"{page}: image without alt text: {src}")
+    if js(driver, f"return document.querySelectorAll('{ERROR_OUTPUTS}').length;") or \
+            "Traceback (most recent call last)" in js(driver, "return document.body.innerText;"):
+        problems.append(f"{page}: shows an error output or a traceback")
+    if page in NOTEBOOK_PAGES:
+        problems += notebook_page_problems(driver, page, solutions_shown)
+    return problems
+
+
+def notebook_page_problems(driver, page: str, solutions_shown: bool) -> list[str]:
+    """A chapter's Colab link to its own notebook, and its exercises with solutions collapsed (or shown)."""
+    problems = []
+    links = js(driver, "return [...document.querySelectorAll('a')].map(a => a.href)"
+                       ".filter(h => h.includes('colab.research.google.com'));")
+    if expected_colab_url(page) not in links:
+        problems.append(f"{page}: no Colab link to {expected_colab_url(page)} (found {links})")
+    if not js(driver, "return document.querySelectorAll('main .exercise').length;"):
+        problems.append(f"{page}: no exercise block")
+    shown = js(driver, "return [...document.querySelectorAll('main .solution')].map(s => {"
+                       "  const body = s.querySelector(':scope > :not(.admonition-title)');"
+                       "  return !!body && getComputedStyle(body).visibility !== 'hidden' && body.offsetHeight > 0;"
+                       "});")
+    if not shown:
+        problems.append(f"{page}: no solution block")
+    elif any(s != solutions_shown for s in shown):
+        problems.append(f"{page}: solutions should be {'shown' if solutions_shown else 'collapsed'}: {shown}")
+    return problems
+
+
+def search_problems(driver, base_url: str, word: str, page: str) -> list[str]:
+    """The search page, run in the browser, lists ``page`` among the results for ``word``."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{base_url}/search.html?q={word}")
+    finished = "const h = document.querySelector('#search-results h2'); return h?.innerText === 'Search Results';"
+    try:
+        WebDriverWait(driver, 20).until(lambda d: js(d, finished))
+    except TimeoutException:
+        return [f"search for {word!r} did not finish"]
+    hrefs = js(driver, "return [...document.querySelectorAll('#search-results li a')].map(a => a.href);")
+    if not any(f"/{page}.html" in href for href in hrefs):
+        return [f"search for {word!r} does not list {page}"]
+    return []
+
+
+def navigation_problems(driver, base_url: str, pages: list[str]) -> list[str]:
+    """The left navigation of the first page links every other page of the table of contents."""
+    driver.get(f"{base_url}/{pages[0]}.html")
+    links = js(driver, "return [...document.querySelectorAll('nav.bd-docs-nav a')].map(a => a.href.split('#')[0]);")
+    return [f"navigation does not list {page}" for page in pages[1:] if f"{base_url}/{page}.html" not in links]
+
+
+def site_problems(driver, base_url: str, solutions_shown: bool = False) -> list[str]:
+    """Every check on every page of the table of contents, plus navigation and search."""
+    problems = []
+    for page in PAGES:
+        problems += page_problems(driver, base_url, page, solutions_shown)
+    problems += navigation_problems(driver, base_url, PAGES)
+    if NOTEBOOK_PAGES:
+        word = max(re.findall(r"[A-Za-z]+", chapter_title(NOTEBOOK_PAGES[0])), key=len)
+        problems += search_problems(driver, base_url, word, NOTEBOOK_PAGES[0])
+    return problems
+
+
+def chapter_title(page: str) -> str:
+    """The ``# Title`` of a chapter notebook."""
+    import json
+
+    cells = json.loads((ROOT / f"{page}.ipynb").read_text())["cells"]
+    return "".join(cells[0]["source"]).splitlines()[0].lstrip("# ")
+
+
+# --- browser fixtures ----------------------------------------------------------------------------------------
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        """No request log in the test output."""
+
+
+@contextlib.contextmanager
+def serve(html: Path):
+    """Serve a folder over http on 127.0.0.1 (a random free port) in a thread; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(html)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def driver():
+    """Headless Chromium with bounded page-load and script timeouts."""
+    if not (CHROMEDRIVER and Path(CHROMIUM).exists()):
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromedriver are required in CI (tools/setup.sh installs them)")
+        pytest.skip("chromium/chromedriver not installed: run tools/setup.sh as root")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1280,1400", f"--user-data-dir={profile}"):
+            options.add_argument(flag)
+        browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        browser.set_page_load_timeout(30)
+        browser.set_script_timeout(20)
+        try:
+            yield browser
+        finally:
+            browser.quit()
+
+
+# --- browser tests -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.timeout(900)
+def test_every_page_works_in_a_browser(student_build, driver):
+    """Each page loads with its title, alt text on every image, no error output; chapters link to Colab and have
+    exercises with collapsed solutions; the navigation lists every page; search finds a chapter."""
+    with serve(built(student_build)) as base_url:
+        assert site_problems(driver, base_url) == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        for page in PAGES[:1] + NOTEBOOK_PAGES[:1]:
+            driver.get(f"{base_url}/{page}.html")
+            driver.save_screenshot(str(ARTIFACTS / f"{Path(page).name}.png"))
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.timeout(900)
+def test_instructor_edition_shows_solutions_in_a_browser(instructor_build, driver):
+    with serve(built(instructor_build)) as base_url:
+        problems = [p for page in NOTEBOOK_PAGES for p in page_problems(driver, base_url, page, solutions_shown=True)]
+        assert problems == []
+        if NOTEBOOK_PAGES:
+            ARTIFACTS.mkdir(exist_ok=True)
+            driver.save_screenshot(str(ARTIFACTS / f"{Path(NOTEBOOK_PAGES[0]).name}-instructor.png"))
+
+
+def break_site(html: Path, chapter: str, last_page: str) -> None:
+    """Damage a copy of the site in the ways the checks must notice."""
+    page = html / f"{chapter}.html"
+    text = page.read_text()
+    broken_output = ('<div class="cell_output docutils container"><div class="output traceback highlight-ipythontb">'
+                     "<pre>Traceback (most recent call last):\nValueError: boom</pre></div></div>")
+    text = text.replace('<article class="bd-article">',
+                        f'<article class="bd-article"><img src="../_static/broken.png">{broken_output}', 1)
+    text = text.replace(expected_colab_url(chapter), expected_colab_url("book/elsewhere"))
+    text = text.replace('class="solution dropdown admonition"', 'class="solution admonition"')
+    page.write_text(text)
+    first = html / f"{PAGES[0]}.html"
+    head, nav = first.read_text().split('class="bd-links bd-docs-nav"', 1)
+    link = os.path.relpath(page, first.parent)
+    first.write_text(head + 'class="bd-links bd-docs-nav"' + nav.replace(f'href="{link}"', 'href="elsewhere.html"', 1))
+    (html / f"{last_page}.html").unlink()
+    (html / "searchindex.js").write_text('Search.setIndex({"docnames": [], "filenames": [], "terms": {}, '
+                                         '"titles": [], "titleterms": {}, "objects": {}, "objnames": {}, '
+                                         '"objtypes": {}, "envversion": {}, "alltitles": {}, "indexentries": {}})')
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.timeout(900)
+def test_checks_catch_a_broken_site(student_build, driver, tmp_path):
+    """The same checks report a missing page, an image without alt text, a traceback, a wrong Colab link,
+    solutions left open, a page missing from the navigation and a search that finds nothing."""
+    if not NOTEBOOK_PAGES:
+        pytest.skip("no chapter in the table of contents")
+    chapter, last = NOTEBOOK_PAGES[0], PAGES[-1]
+    html = tmp_path / "html"
+    shutil.copytree(built(student_build), html)
+    break_site(html, chapter, last)
+    with serve(html) as base_url:
+        problems = "\n".join(site_problems(driver, base_url))
+    for expected in (f"{last}: HTTP 404", f"{chapter}: image without alt text", f"{chapter}: shows an error output",
+                     f"{chapter}: no Colab link to {expected_colab_url(chapter)}",
+                     f"{chapter}: solutions should be collapsed", f"navigation does not list {chapter}",
+                     "search for "):
+        assert expected in problems, f"not reported: {expected!r}\nreported:\n{problems}"

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -15,17 +14,8 @@ import nbtool  # noqa: E402
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 
 
-def toc_files():
-    """Every file listed in _toc.yml."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        files += [c["file"] for c in part["chapters"]]
-    return files
-
-
 def test_every_notebook_is_in_the_toc_and_numbered():
-    listed = set(toc_files())
+    listed = set(nbtool.toc_files())
     for nb in NOTEBOOKS:
         assert f"book/{nb.stem}" in listed, f"{nb.name} is not in _toc.yml"
         assert nb.stem[:2].isdigit() and nb.stem[2] == "_", f"{nb.name} is not numbered like 05_name"

@@ -31,6 +31,12 @@ def repository() -> tuple[str, str]:
     return config["repository"]["url"], config["repository"].get("branch", "main")
 
 
+def toc_files(toc: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every file a table of contents lists (``book/intro``, ``book/01_setting_up`` …), in reading order."""
+    data = yaml.safe_load(Path(toc).read_text())
+    return [data["root"]] + [c["file"] for part in data.get("parts", []) for c in part["chapters"]]
+
+
 def setup_source() -> str:
     """The first code cell of every chapter: installs in Colab only, does nothing elsewhere."""
     url, branch = repository()

@@ -64,8 +64,41 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     table["Title"] = table["Title"].astype(str).map(html.unescape)
     table["Categories"] = table["Category"].astype(str).str.split(",").map(lambda xs: [x.strip() for x in xs])
     if "Image URL" in table.columns:
-        table["Image URL"] = table["Image URL"].map(repair_url)
+        table["Image URL"] = table["Image URL"].map(repair_url, na_action="ignore")
     return table.set_index("ID", drop=False)
+
+
+#: The files :func:`load_annotations` reads, by kind.
+KIND_FILES = {"all": schema.ALL_FILE, **{f"ag{n}": name for n, name in schema.AG_FILES.items()},
+              "info": schema.INFO_FILE}
+
+
+def load_annotations(folder: str | os.PathLike, kind: str = "all") -> pd.DataFrame:
+    """An All/AgN (or info) table of an archive folder with its URL columns: where the file lacks them, or
+    leaves a cell empty, they come from WikiArt-info.tsv, joined on ``ID`` (some copies in circulation lack them).
+    """
+    if kind not in KIND_FILES:
+        raise AnnotationError(f"unknown kind {kind!r}; use one of: {', '.join(KIND_FILES)}")
+    path = find_file(folder, KIND_FILES[kind])
+    table = read_table(path)
+    gaps = [c for c in schema.URL_COLUMNS if c not in table.columns or table[c].isna().any()]
+    if not gaps or kind == "info":
+        return table
+    info_path = find_file(folder, schema.INFO_FILE)
+    info = read_table(info_path)
+    lacking = [c for c in gaps if c not in info.columns]
+    if lacking:
+        raise AnnotationError(f"{path}: missing column(s) {', '.join(lacking)}, and {info_path.name} "
+                              f"does not have them either")
+    unknown = table.index.difference(info.index)
+    if len(unknown):
+        raise AnnotationError(f"{info_path}: no row for ID {unknown[0]} ({len(unknown)} of {len(table)} IDs "
+                              f"missing), so their URLs are unknown")
+    for column in gaps:
+        joined = info[column].reindex(table.index)
+        table[column] = table[column].fillna(joined) if column in table.columns else joined
+    order = [c for c in schema.ANNOTATION_COLUMNS if c in table.columns]
+    return table[order + [c for c in table.columns if c not in order]]
 
 
 def repair_url(url: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from course_utils import schema
@@ -15,6 +16,14 @@ from course_utils import schema
 
 class UserError(Exception):
     """A mistake in the command's input: reported as one line, exit code 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr (SPEC §6), not the usage block plus the error."""
+
+    def error(self, message: str):
+        """Print ``course-utils CMD: error: …`` and exit with code 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -27,19 +36,20 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def annotation_file(path: Path, scope: str) -> Path:
-    """Accept an All/AgN file, an extracted archive folder or the zip; return the TSV to read."""
+def annotation_file(path: Path, workdir: Path) -> Path:
+    """Accept an All/AgN file, an extracted archive folder or the zip (extracted, checked, into ``workdir``);
+    return the TSV to read.
+    """
     from course_utils.annotations import find_file
 
+    if not path.exists():
+        raise UserError(f"{path}: no such file or folder")
     if path.is_dir():
         return find_file(path, schema.ALL_FILE)
     if path.suffix == ".zip":
         from course_utils.archive import extract_archive
 
-        folder = path.with_suffix("")
-        return find_file(extract_archive(path, folder.parent / (folder.name + "-extracted")), schema.ALL_FILE)
-    if not path.exists():
-        raise UserError(f"{path}: no such file or folder")
+        return find_file(extract_archive(path, workdir / schema.ARCHIVE_FOLDER), schema.ALL_FILE)
     return path
 
 
@@ -48,8 +58,10 @@ def cmd_classes(args: argparse.Namespace) -> int:
     from course_utils.annotations import kind_of, read_table, shares
     from course_utils.labels import class_counts, label_table
 
-    path = annotation_file(Path(args.annotations), args.scope)
-    kind = kind_of(path)
+    with tempfile.TemporaryDirectory(prefix="course-utils-") as workdir:  # a zip is read, never extracted beside it
+        path = annotation_file(Path(args.annotations), Path(workdir))
+        kind = kind_of(path)
+        table = read_table(path) if kind != "info" else None
     if kind.startswith("ag"):
         level = int(kind[2]) / 10
         if args.threshold is not None and abs(args.threshold - level) > 1e-9:
@@ -61,7 +73,7 @@ def cmd_classes(args: argparse.Namespace) -> int:
         applied = threshold
     else:
         raise UserError(f"{path.name} holds no emotions; pass an All or AgN file, the archive folder or the zip")
-    table = label_table(shares(read_table(path), args.scope), applied)
+    table = label_table(shares(table, args.scope), applied)
     counts, unlabelled = class_counts(table["class"])
     if args.json:
         print(json.dumps({"scope": args.scope, "threshold": threshold, "classes": counts, "unlabelled": unlabelled}))
@@ -74,6 +86,41 @@ def cmd_classes(args: argparse.Namespace) -> int:
     print(f"  {'labelled':<{width}}  {total:>5}")
     print(f"  {'unlabelled (no quadrant)':<{width}}  {unlabelled:>5}")
     return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Build the class folders (one per class, images named by artwork ID) and labels.csv."""
+    from course_utils.prepare import prepare
+
+    if not args.data.is_dir():
+        raise UserError(f"{args.data}: no such folder (expected the data folder holding "
+                        f"{schema.ARCHIVE_FOLDER}/ and images/)")
+    report = prepare(args.data, args.out, scope=args.scope, threshold=args.threshold, size=args.size,
+                     policy=args.resize)
+    print(report.summary())
+    if report.missing:
+        print(f"no image in {args.data / 'images'} for: {', '.join(report.missing[:5])}"
+              f"{' …' if len(report.missing) > 5 else ''} (see {args.out / 'prepare.json'})")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    """Fetch and check the archive, extract it, fetch every image (resumable); failures go to DIR/failures.csv."""
+    from course_utils.data import archive_url
+    from course_utils.download import download_all
+
+    try:
+        report = download_all(
+            args.out, archive_url=args.archive_url or archive_url(), images=not args.no_images,
+            workers=args.workers, size=args.size, limit=args.limit, policy=args.resize,
+            retry_failed=args.retry_failed,
+        )
+    except KeyboardInterrupt:
+        print("course-utils download: interrupted; every image already saved is kept: run the same command "
+              "again to resume", file=sys.stderr)
+        return 130
+    print(report.summary())
+    return 1 if report.stopped else 0
 
 
 def threshold_arg(text: str) -> float:
@@ -100,7 +147,10 @@ def positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """All sub-commands and their options."""
-    parser = argparse.ArgumentParser(prog="course-utils", description="Emotions in Art: data and labels.")
+    from course_utils.fetch import MAX_WORKERS
+    from course_utils.images import RESIZE_POLICIES
+
+    parser = OneLineParser(prog="course-utils", description="Emotions in Art: data and labels.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="write the offline sample dataset")
@@ -115,6 +165,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=threshold_arg, default=None, help="share threshold for an All file (0.4)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_classes)
+
+    p = sub.add_parser("prepare", help="build the training layout: one folder per class, images named by ID")
+    p.add_argument("--data", required=True, type=Path, help=f"data folder holding {schema.ARCHIVE_FOLDER}/ and images/")
+    p.add_argument("--out", required=True, type=Path, help="folder for the class folders and labels.csv")
+    p.add_argument("--scope", choices=list(schema.SCOPES), default="art")
+    p.add_argument("--threshold", type=threshold_arg, default=0.4, help="share threshold (default 0.4)")
+    p.add_argument("--size", type=positive_int, default=125, help="images become SIZE x SIZE RGB (default 125)")
+    p.add_argument("--resize", choices=RESIZE_POLICIES, default="squash",
+                   help="squash (the study: ignore the aspect ratio) or crop (centre crop); default squash")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("download", help="fetch the real archive and images (resumable)")
+    p.add_argument("--out", required=True, type=Path, help="folder for the archive, images/ and failures.csv")
+    p.add_argument("--archive-url", default=None,
+                   help=f"where the archive is (default: COURSE_ARCHIVE_URL or {schema.ARCHIVE_URL})")
+    p.add_argument("--no-images", action="store_true", help="fetch, check and extract the archive only")
+    p.add_argument("--workers", type=positive_int, default=8,
+                   help=f"requests in flight at once (default 8, at most {MAX_WORKERS}: be polite)")
+    p.add_argument("--size", type=positive_int, default=125, help="images become SIZE x SIZE RGB (default 125)")
+    p.add_argument("--limit", type=positive_int, default=None, help="only the first N artworks (to try it out)")
+    p.add_argument("--resize", choices=RESIZE_POLICIES, default="squash",
+                   help="squash (the study: ignore the aspect ratio) or crop (centre crop); default squash")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="ask again for images an earlier run found gone for good (HTTP 404 …)")
+    p.set_defaults(func=cmd_download)
     return parser
 
 

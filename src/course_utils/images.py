@@ -21,12 +21,16 @@ class ImageError(ValueError):
     """An image that cannot be used; the message says why (the reason goes to failures.csv)."""
 
 
+def looks_like_html(data: bytes) -> bool:
+    """Whether bytes start like a web page: the error or "please wait" page a server sends instead of a file."""
+    return data[:512].lstrip().lower().startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body"))
+
+
 def open_validated(data: bytes, source: str = "image") -> Image.Image:
     """Decode bytes fully into an RGB image, or raise ImageError naming the problem."""
     if not data:
         raise ImageError(f"{source}: empty file")
-    head = data[:512].lstrip().lower()
-    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
+    if looks_like_html(data):
         raise ImageError(f"{source}: an HTML page, not an image")
     try:
         with warnings.catch_warnings():
@@ -48,9 +52,9 @@ def open_validated(data: bytes, source: str = "image") -> Image.Image:
 def to_rgb(image: Image.Image) -> Image.Image:
     """Any Pillow mode to RGB; transparency is flattened onto white, as a browser would show it."""
     image = ImageOps.exif_transpose(image)
-    if image.mode == "P":
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode.startswith("I") or image.mode == "F":
+        image = to_8bit(image)
+    if image.mode in ("P", "PA", "RGBA", "LA", "La", "RGBa") or "transparency" in image.info:
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image, mask=image.getchannel("A"))
@@ -58,6 +62,21 @@ def to_rgb(image: Image.Image) -> Image.Image:
     if image.mode != "RGB":
         image = image.convert("RGB")
     return image
+
+
+def to_8bit(image: Image.Image) -> Image.Image:
+    """16-bit, 32-bit and float grayscale as 8-bit ``L``, scaled to its range (Pillow would clip it to white)."""
+    import numpy as np
+
+    values = np.asarray(image, dtype=np.float64)
+    peak = float(values.max(initial=0))
+    if image.mode.startswith("I;16") or 255 < peak <= 65535:
+        top = 65535.0
+    elif image.mode == "F" and peak <= 1:
+        top = 1.0
+    else:
+        top = max(peak, 255.0)
+    return Image.fromarray(np.clip(values * (255 / top), 0, 255).round().astype(np.uint8), "L")
 
 
 def resize(image: Image.Image, size: int, policy: str = "squash") -> Image.Image:

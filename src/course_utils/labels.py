@@ -38,6 +38,13 @@ def emotion_table() -> pd.DataFrame:
     with path.open() as f:
         table = pd.read_csv(f, keep_default_na=False).set_index("emotion")
     table[["valence", "arousal"]] = table[["valence", "arousal"]].astype(float)
+    validate_mapping(table["quadrant"].to_dict())
+    lacking = [e for e in EMOTIONS if e not in table.index]
+    if lacking or len(table) != len(EMOTIONS):
+        raise ValueError(f"{path}: needs one row for each of the 20 emotions; lacking: {', '.join(lacking) or '-'}")
+    outside = table.index[(table[["valence", "arousal"]].abs() > 1).any(axis=1)]
+    if len(outside):
+        raise ValueError(f"{path}: coordinates of {outside[0]!r} lie outside the plane's -1…1 square")
     return table
 
 
@@ -67,6 +74,10 @@ def presence(values: pd.DataFrame, threshold: float | None = None) -> pd.DataFra
         raise ValueError(f"emotion column(s) missing: {', '.join(missing)}")
     values = values[list(EMOTIONS)]
     if threshold is None:
+        not_binary = values.columns[~values.isin([0, 1]).all()]
+        if len(not_binary):
+            raise ValueError(f"column {not_binary[0]!r} holds values other than 0 and 1: an All file "
+                             f"needs a threshold")
         present = values.astype(float) >= 0.5
     else:
         if not 0 < threshold <= 1:
@@ -136,3 +147,46 @@ def quadrant_of_point(valence: np.ndarray, arousal: np.ndarray) -> np.ndarray:
         np.where(valence >= 0, "Euphoric", "Aggressive"),
         np.where(valence >= 0, "Calm", "Melancholy"),
     )
+
+
+def shares_frame(rows: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """Hand-made artworks for examples and exercises: {name: {emotion: share}}, every other emotion 0."""
+    frame = pd.DataFrame(0.0, index=list(rows), columns=list(EMOTIONS))
+    for name, row in rows.items():
+        unknown = sorted(set(row) - set(EMOTIONS))
+        if unknown:
+            raise ValueError(f"artwork {name!r}: unknown emotion(s) {', '.join(unknown)}")
+        for emotion, value in row.items():
+            frame.loc[name, emotion] = float(value)
+    return frame
+
+
+def grouping_table(mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The mapping as a table, one row per quadrant listing its emotions (as SPEC §3 prints the study's)."""
+    mapping = validate_mapping(mapping if mapping is not None else study_mapping())
+    rows = {q: ", ".join(sorted(e for e, mq in mapping.items() if mq == q)) for q in QUADRANTS}
+    return pd.DataFrame({"emotions": rows}).rename_axis("quadrant")
+
+
+def cooccurrence(flags: pd.DataFrame) -> pd.DataFrame:
+    """Artworks flagged in both quadrants of each pair (the diagonal: flagged in that quadrant at all)."""
+    ints = flags.astype(int)
+    return ints.T @ ints
+
+
+def label_sweep(
+    table: pd.DataFrame, scopes=("art", "image"), thresholds=(0.3, 0.4, 0.5), mapping: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Quadrant flags and class counts for each scope and threshold: how the labels depend on those choices."""
+    from course_utils.annotations import shares
+
+    rows = []
+    for scope in scopes:
+        values = shares(table, scope)
+        for threshold in thresholds:
+            labels = label_table(values, threshold, mapping)
+            counts, unlabelled = class_counts(labels["class"])
+            rows.append({"scope": scope, "threshold": threshold,
+                         **{f"flagged {q}": int(labels[q].sum()) for q in QUADRANTS},
+                         **counts, "unlabelled": unlabelled})
+    return pd.DataFrame(rows).set_index(["scope", "threshold"])

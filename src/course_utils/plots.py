@@ -5,6 +5,9 @@ Chapters call :func:`use_style` (the banner does it) and the plotting helpers of
 
 from __future__ import annotations
 
+import sys
+import weakref
+
 import matplotlib
 
 #: Okabe–Ito, the colour-blind-safe palette (Okabe & Ito, 2008).
@@ -55,6 +58,18 @@ def image_grid(paths, titles, ncols: int = 6, title: str = "", size: float = 2.0
     return fig
 
 
+def heatmap(frame, title: str, xlabel: str, ylabel: str, fmt: str = ".0%", ax=None, **kwargs):
+    """A table of numbers as an annotated heatmap (sequential, colour-blind-safe colours); returns the axes."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 + 1.3 * frame.shape[1], 0.8 + 0.32 * frame.shape[0]))
+    sns.heatmap(frame, annot=True, fmt=fmt, cmap=SEQUENTIAL, cbar=False, ax=ax, annot_kws={"fontsize": 9}, **kwargs)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return ax
+
+
 def training_curves(histories: dict, title: str = "Training curves"):
     """Accuracy and loss per epoch, training dashed and validation solid, one colour per run."""
     import matplotlib.pyplot as plt
@@ -69,4 +84,122 @@ def training_curves(histories: dict, title: str = "Training curves"):
     loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy loss")
     acc.legend(fontsize=9)
     fig.suptitle(title)
+    return fig
+
+
+def _title(ax) -> str:
+    """An axes' title, wherever it is placed."""
+    return " ".join(ax.get_title(loc) for loc in ("left", "center", "right")).strip()
+
+
+def _shows_tick_labels(axis) -> bool:
+    """Whether an axis is drawn with tick labels (an axis without them needs no label)."""
+    return axis.get_visible() and any(t.get_visible() and t.get_text().strip() for t in axis.get_ticklabels())
+
+
+def check_figure(fig) -> list[str]:
+    """The house-style problems of a figure: no title, or an axis with tick labels but no axis label.
+
+    A title may be the figure's (``suptitle``) or one on every plot. Images (``imshow``), plots with their axes
+    switched off, colour bars and axes whose label a shared neighbour carries are exempt from axis labels.
+    """
+    fig.canvas.draw()
+    plots = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"
+             and (ax.axison or ax.has_data())]
+    problems = []
+    if not fig.get_suptitle().strip() and any(not _title(ax) for ax in plots):
+        problems.append("no title: give the figure a suptitle or each plot a title")
+    for i, ax in enumerate(plots):
+        if ax.images or not ax.axison:
+            continue
+        name = f"plot {i + 1}" + (f" ({_title(ax)!r})" if _title(ax) else "")
+        for which, axis, shared, sup in (("x", ax.xaxis, ax.get_shared_x_axes(), fig.get_supxlabel()),
+                                         ("y", ax.yaxis, ax.get_shared_y_axes(), fig.get_supylabel())):
+            labelled = [a for a in shared.get_siblings(ax) if a.figure is fig and getattr(a, f"get_{which}label")()]
+            if _shows_tick_labels(axis) and not labelled and not sup.strip():
+                problems.append(f"{name} has no {which}-axis label")
+    return problems
+
+
+class FigureStyleError(AssertionError):
+    """A figure left a notebook cell without a title or axis labels (raised only under COURSE_CHECK_FIGURES=1)."""
+
+
+_checked_figures: weakref.WeakSet = weakref.WeakSet()  # figures already checked, so each is reported once
+
+
+def check_open_figures() -> None:
+    """Check every figure the last cell left open, once each; raise FigureStyleError naming the problems."""
+    if "matplotlib.pyplot" not in sys.modules:  # no figure can exist yet
+        return
+    from matplotlib._pylab_helpers import Gcf
+
+    problems = []
+    for manager in Gcf.get_all_fig_managers():
+        fig = manager.canvas.figure
+        if fig not in _checked_figures:
+            _checked_figures.add(fig)
+            problems += [f"figure {manager.num}: {p}" for p in check_figure(fig)]
+    if problems:
+        raise FigureStyleError("figure style (CONTRIBUTING.md, Package style): " + "; ".join(problems))
+
+
+def check_figures_after_each_cell() -> bool:
+    """In IPython, check the figures after each cell (before the inline backend shows and closes them)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    callbacks = shell.events.callbacks["post_execute"]
+    if check_open_figures not in callbacks:
+        callbacks.insert(0, check_open_figures)  # first: the inline backend's flush closes the figures
+    return True
+
+
+def va_predictions(true, pred, baseline=None, title: str = "Predicted and true moods"):
+    """Each artwork's true valence–arousal point (hollow) joined to the predicted one (filled), by true quadrant."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from course_utils.labels import quadrant_of_point
+
+    true, pred = np.asarray(true, dtype=float), np.asarray(pred, dtype=float)
+    quadrants = quadrant_of_point(true[:, 0], true[:, 1])
+    fig, ax = plt.subplots(figsize=(6.6, 6.2))
+    ax.plot(np.stack([true[:, 0], pred[:, 0]]), np.stack([true[:, 1], pred[:, 1]]), color="0.75", linewidth=0.7)
+    for quadrant, colour in QUADRANT_COLOURS.items():
+        mine = quadrants == quadrant
+        ax.scatter(true[mine, 0], true[mine, 1], facecolors="none", edgecolors=colour, s=36,
+                   label=f"{quadrant}: true")
+        ax.scatter(pred[mine, 0], pred[mine, 1], color=colour, s=16, marker="s")
+    ax.scatter([], [], color="0.3", s=16, marker="s", label="filled square: predicted")
+    if baseline is not None:
+        ax.scatter(*np.asarray(baseline, dtype=float), color="black", marker="*", s=220, zorder=5,
+                   label="training mean (baseline)")
+    ax.axhline(0, color="0.4", linewidth=0.8)
+    ax.axvline(0, color="0.4", linewidth=0.8)
+    ax.set(xlim=(-1, 1), ylim=(-1, 1), aspect="equal", title=title,
+           xlabel="valence (unpleasant → pleasant)", ylabel="arousal (calm → aroused)")
+    ax.legend(fontsize=8, loc="lower left")
+    return fig
+
+
+def grouped_bars(table, title: str, xlabel: str, ylabel: str, ylim=(0, 1)):
+    """One group of bars per row of a table, one bar (and colour) per column, each bar labelled with its value."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    n_rows, n_cols = table.shape
+    width = 0.8 / n_cols
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * n_rows * n_cols / 2 + 3), 4.4))
+    for j, (column, colour) in enumerate(zip(table.columns, PALETTE)):
+        x = np.arange(n_rows) + (j - (n_cols - 1) / 2) * width
+        bars = ax.bar(x, table[column].to_numpy(dtype=float), width, color=colour, label=str(column))
+        ax.bar_label(bars, fmt="%.2f", fontsize=8)
+    ax.set_xticks(np.arange(n_rows), [str(i) for i in table.index])
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel, ylim=ylim)
+    ax.legend(fontsize=9)
     return fig

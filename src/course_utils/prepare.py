@@ -61,6 +61,10 @@ def prepare(
     """Build (or bring up to date) the class folders from a data folder holding the archive and ``images/``."""
     data_root, out = Path(data_root), Path(out)
     table = read_table(data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE)
+    if not (data_root / "images").is_dir():
+        raise FileNotFoundError(f"{data_root / 'images'}: no such folder (the artworks' images, named by ID)")
+    before = previous_settings(out)
+    resized_alike = before.get("size") == size and before.get("policy") == policy
     values = shares(table, scope)
     labels = label_table(values, threshold, mapping)
     targets = va_targets(values)
@@ -69,24 +73,29 @@ def prepare(
     for ident, cls in labels["class"].dropna().items():
         target = out / cls / f"{ident}.jpg"
         wanted.add(target)
-        if target.is_file():
+        if target.is_file() and resized_alike:
             report.kept += 1
             report.counts[cls] += 1
             continue
         source = find_image(data_root / "images", ident)
         if source is None:
             report.missing.append(ident)
+            target.unlink(missing_ok=True)  # an image of another size, from an earlier run
             continue
         try:
             save_atomic(load_square(source, size, policy), target)
         except ImageError as err:
             report.invalid[ident] = str(err)
+            target.unlink(missing_ok=True)
             continue
         report.written += 1
         report.counts[cls] += 1
     for stale in out.glob("*/*.jpg"):  # a class folder must hold exactly its artworks
         if stale not in wanted:
             stale.unlink()
+    for folder in out.glob("*"):  # an emptied folder of another layout would be an extra class to a loader
+        if folder.is_dir() and folder.name not in CLASS_NAMES and not any(folder.iterdir()):
+            folder.rmdir()
     for cls in CLASS_NAMES:
         (out / cls).mkdir(parents=True, exist_ok=True)
     meta = table[["Style", "Category", "Artist", "Title", "Year", "Is painting", "Face/body", "Ave. art rating"]]
@@ -101,8 +110,20 @@ def prepare(
     return report
 
 
+def previous_settings(out: Path) -> dict:
+    """The settings of an earlier run into ``out`` ({} if none): images of another size must be redone."""
+    try:
+        return json.loads((out / "prepare.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Write text through a temporary file and a rename, so a reader never sees half a file."""
+    """Write text through a temporary file and a rename, so a reader never sees half a file; unchanged text is
+    not written again, so a second run leaves every file as it was.
+    """
+    if path.is_file() and path.read_text() == text:
+        return
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
@@ -114,3 +135,21 @@ def read_labels(folder: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: not found; run `course-utils prepare` first")
     return pd.read_csv(path, index_col="ID", dtype={"ID": str, "Year": str})
+
+
+def layout_tree(folder: str | Path, examples: int = 2) -> str:
+    """The prepared folder as a tree: each class folder with its image count and a few file names."""
+    folder = Path(folder)
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    lines = [f"{folder.name}/"]
+    for i, path in enumerate(entries):
+        last = i == len(entries) - 1
+        branch, indent = ("└── ", "    ") if last else ("├── ", "│   ")
+        if not path.is_dir():
+            lines.append(f"{branch}{path.name}")
+            continue
+        images = sorted(p.name for p in path.glob("*.jpg"))
+        lines.append(f"{branch}{path.name + '/':<31} {len(images):>5} images")
+        shown = images[:examples] + (["…"] if len(images) > examples else [])
+        lines += [f"{indent}{'└── ' if j == len(shown) - 1 else '├── '}{name}" for j, name in enumerate(shown)]
+    return "\n".join(lines)

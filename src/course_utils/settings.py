@@ -137,7 +137,7 @@ def in_colab() -> bool:
 
 
 def banner(settings: Settings | None = None) -> Settings:
-    """Print data source, profile, device and seed (every chapter calls this near its top) and seed everything."""
+    """Print data source, profile, device and seed (every chapter calls this near its top); seed and style all."""
     settings = settings or get_settings()
     from course_utils.data import resolve_source
 
@@ -146,6 +146,11 @@ def banner(settings: Settings | None = None) -> Settings:
     memory = f", {device.memory_gib} GiB" if device.memory_gib else ""
     count = f" ×{device.count}" if device.count > 1 else ""
     seed_everything(settings.seed)
+    from course_utils import plots
+
+    plots.use_style()
+    if os.environ.get("COURSE_CHECK_FIGURES") == "1":  # set by the tests: a figure without title or labels fails
+        plots.check_figures_after_each_cell()
     lines = [
         f"data source : {source.describe()}",
         f"profile     : {settings.profile}",

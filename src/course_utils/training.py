@@ -5,8 +5,11 @@ and every run's results saved under the data folder so later chapters can read t
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -57,16 +60,27 @@ class Run:
         return self.seconds / max(self.epochs, 1)
 
     def save(self, folder: Path, save_model: bool = False) -> Path:
-        """Write history.csv, run.json, predictions.npz (and the model) into ``folder``."""
-        folder.mkdir(parents=True, exist_ok=True)
-        self.history.to_csv(folder / "history.csv", index=False)
-        np.savez_compressed(folder / "predictions.npz", val_true=self.val_true, val_logits=self.val_logits,
+        """Write history.csv, run.json, predictions.npz (and the model) into ``folder``, atomically.
+
+        The files go to a temporary folder that is renamed into place, so a chapter running in parallel
+        never reads half a run; an existing run is replaced.
+        """
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        self.history.to_csv(tmp / "history.csv", index=False)
+        np.savez_compressed(tmp / "predictions.npz", val_true=self.val_true, val_logits=self.val_logits,
                             val_ids=np.array(self.val_ids))
-        meta = {k: v for k, v in asdict(self).items() if k in ("name", "seconds", "epochs", "params",
-                                                                 "class_names", "info")}
-        (folder / "run.json").write_text(json.dumps(meta, indent=1, default=str))
+        meta = {"name": self.name, "seconds": self.seconds, "epochs": self.epochs, "params": self.params,
+                "class_names": self.class_names, "info": self.info}
+        (tmp / "run.json").write_text(json.dumps(meta, indent=1, default=str))
         if save_model and self.model is not None:
-            self.model.save(folder / "model.keras")
+            self.model.save(tmp / "model.keras")
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process saved the same run meanwhile: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
         return folder
 
     @classmethod

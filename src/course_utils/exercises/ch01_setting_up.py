@@ -37,3 +37,8 @@ EXERCISES = {
         "from course_utils.settings import DEFAULT_SEED\ndefault_seed = DEFAULT_SEED  # 123",
     ),
 }
+
+#: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
+WRONG_ANSWERS = {
+    "q1": [(4, "quadrants"), (3, "Melancholy")],
+}

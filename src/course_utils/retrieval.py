@@ -1,0 +1,195 @@
+"""Finding art by emotion (chapter 14): embed artworks with a trained model, query them the way people ask.
+
+A query is a quadrant ("something calm"), an emotion word ("sadness", placed by its valence–arousal
+coordinates in :func:`course_utils.labels.emotion_table`) or an example image ("more like this one").
+Word and quadrant queries rank the gallery by the distance of each artwork's *predicted* valence–arousal point
+to the query's point; example queries rank by the cosine similarity of the model's penultimate-layer features.
+An artwork counts as relevant when it carries the query's quadrant flag, and precision@k is compared with random
+retrieval, whose expected precision is simply the share of relevant artworks in the gallery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from course_utils.labels import QUADRANTS, emotion_table, quadrant_of_point
+
+
+@dataclass
+class Gallery:
+    """The artworks one can retrieve: IDs, image paths, predicted points, features and true quadrant flags."""
+
+    ids: list[str]
+    paths: list[Path]
+    points: np.ndarray  # predicted (valence, arousal), one row per artwork
+    features: np.ndarray  # penultimate-layer activations, one row per artwork
+    flags: pd.DataFrame  # the four quadrant flags (bool), index = artwork ID
+    classes: list[str]
+    true_points: np.ndarray  # the targets from the emotion shares
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def embedder(model, layer: int | str = -2):
+    """A model giving ``[features of one inner layer, final output]`` of a Sequential model, sharing its weights.
+
+    The layers are called again on a new input (rather than reading ``layer.output``), which also works when
+    they were first built inside another model, as the heads of :mod:`course_utils.heads` are.
+    """
+    import keras
+
+    inner = model.get_layer(layer) if isinstance(layer, str) else model.layers[layer]
+    inputs = keras.Input(model.input_shape[1:])
+    x = features = inputs
+    for each in model.layers:
+        x = each(x)
+        if each is inner:
+            features = x
+    return keras.Model(inputs, [features, x])
+
+
+def build_gallery(model, images: np.ndarray, ids: Sequence[str], table: pd.DataFrame, folder: Path,
+                  batch_size: int = 64) -> Gallery:
+    """Embed images with a valence–arousal model; flags, classes and paths come from ``labels.csv``."""
+    features, points = embedder(model).predict(images, batch_size=batch_size, verbose=0)
+    rows = table.loc[list(ids)]
+    paths = [Path(folder) / str(c) / f"{i}.jpg" for i, c in zip(ids, rows["class"])]
+    return Gallery(ids=list(ids), paths=paths, points=np.asarray(points, dtype=float),
+                   features=np.asarray(features, dtype=float), flags=rows[list(QUADRANTS)].astype(bool),
+                   classes=list(rows["class"]), true_points=rows[["valence", "arousal"]].to_numpy(dtype=float))
+
+
+def emotion_point(word: str) -> np.ndarray:
+    """The valence–arousal coordinates of one of the 20 emotion words."""
+    table = emotion_table()
+    key = word.strip().lower()
+    if key not in table.index:
+        raise KeyError(f"unknown emotion {word!r}; use one of: {', '.join(table.index)}")
+    return table.loc[key, ["valence", "arousal"]].to_numpy(dtype=float)
+
+
+def emotion_quadrant(word: str) -> str:
+    """The quadrant the study puts an emotion word in."""
+    emotion_point(word)  # names the word if unknown
+    return str(emotion_table().loc[word.strip().lower(), "quadrant"])
+
+
+def quadrant_point(quadrant: str) -> np.ndarray:
+    """A quadrant's query point: the mean coordinates of the emotions the study puts in it."""
+    if quadrant not in QUADRANTS:
+        raise KeyError(f"unknown quadrant {quadrant!r}; use one of: {', '.join(QUADRANTS)}")
+    table = emotion_table()
+    return table.loc[table["quadrant"] == quadrant, ["valence", "arousal"]].mean().to_numpy(dtype=float)
+
+
+def rank_by_point(points: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Gallery indices, nearest predicted point to the query point first."""
+    distances = np.linalg.norm(np.asarray(points, dtype=float) - np.asarray(query, dtype=float), axis=1)
+    return np.argsort(distances, kind="stable")
+
+
+def rank_by_example(features: np.ndarray, index: int) -> np.ndarray:
+    """Gallery indices by cosine similarity of features to artwork ``index`` (which is left out)."""
+    features = np.asarray(features, dtype=float)
+    unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+    order = np.argsort(-(unit @ unit[index]), kind="stable")
+    return order[order != index]
+
+
+def precision_at_k(ranking: np.ndarray, relevant: np.ndarray, k: int) -> float:
+    """Share of relevant artworks among the first ``k`` retrieved."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    top = np.asarray(ranking)[:k]
+    return float(np.asarray(relevant, dtype=bool)[top].mean())
+
+
+def random_precision(relevant: np.ndarray, k: int, trials: int = 1000, seed: int = 123) -> float:
+    """Mean precision@k of random rankings (its expectation is the share of relevant artworks)."""
+    relevant = np.asarray(relevant, dtype=bool)
+    rng = np.random.default_rng(seed)
+    k = min(k, len(relevant))
+    return float(np.mean([relevant[rng.permutation(len(relevant))[:k]].mean() for _ in range(trials)]))
+
+
+def query_relevance(gallery: Gallery, quadrant: str) -> np.ndarray:
+    """Which gallery artworks carry a quadrant's flag (relevance of a query for that quadrant)."""
+    return gallery.flags[quadrant].to_numpy(dtype=bool)
+
+
+def quadrant_precision(gallery: Gallery, k: int = 10, seed: int = 123) -> pd.DataFrame:
+    """Per quadrant query: relevant artworks, precision@k of the model and of random retrieval."""
+    rows = {}
+    for quadrant in QUADRANTS:
+        relevant = query_relevance(gallery, quadrant)
+        ranking = rank_by_point(gallery.points, quadrant_point(quadrant))
+        rows[quadrant] = {"relevant in gallery": int(relevant.sum()),
+                          f"precision@{k}": precision_at_k(ranking, relevant, k),
+                          f"random precision@{k}": random_precision(relevant, k, seed=seed),
+                          "random (expected)": float(relevant.mean())}
+    return pd.DataFrame(rows).T.rename_axis("query")
+
+
+def example_precision(gallery: Gallery, k: int = 10) -> dict[str, float]:
+    """Each artwork as an example query: mean precision@k by features, and random retrieval's expectation.
+
+    Relevant: the other artworks flagged with the quadrant of the query artwork's own (true) mood point.
+    """
+    own = quadrant_of_point(gallery.true_points[:, 0], gallery.true_points[:, 1])
+    model, chance = [], []
+    for i, quadrant in enumerate(own):
+        relevant = query_relevance(gallery, str(quadrant))
+        model.append(precision_at_k(rank_by_example(gallery.features, i), relevant, k))
+        chance.append(float(np.delete(relevant, i).mean()))
+    return {f"precision@{k}": float(np.mean(model)), "random (expected)": float(np.mean(chance)),
+            "queries": len(own)}
+
+
+def query(gallery: Gallery, text: str) -> tuple[np.ndarray, str]:
+    """Rank the gallery for a quadrant name or an emotion word; returns the ranking and the quadrant it asks for."""
+    if text in QUADRANTS:
+        return rank_by_point(gallery.points, quadrant_point(text)), text
+    return rank_by_point(gallery.points, emotion_point(text)), emotion_quadrant(text)
+
+
+def show_results(gallery: Gallery, ranking: np.ndarray, k: int = 8, relevant: np.ndarray | None = None,
+                 title: str = "", ncols: int = 8):
+    """The top-k artworks as a gallery, each captioned with its class (✓/✗ when relevance is given)."""
+    from course_utils.plots import image_grid
+
+    top = np.asarray(ranking)[:k]
+    captions = []
+    for i in top:
+        mark = "" if relevant is None else ("✓ " if relevant[i] else "✗ ")
+        captions.append(f"{mark}{gallery.classes[i]}")
+    return image_grid([gallery.paths[i] for i in top], captions, ncols=min(ncols, k), title=title)
+
+
+def query_choices() -> list[str]:
+    """What the explorer offers: the four quadrants, then the 20 emotion words."""
+    return [*QUADRANTS, *emotion_table().index]
+
+
+def explorer(gallery: Gallery, k: int = 8):
+    """An interactive query picker with its gallery, or None where ipywidgets is not installed."""
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        return None
+    import matplotlib.pyplot as plt
+
+    def draw(text: str, top: int) -> None:
+        ranking, quadrant = query(gallery, text)
+        show_results(gallery, ranking, top, query_relevance(gallery, quadrant),
+                     title=f"Top {top} for “{text}” (✓ = flagged {quadrant})")
+        plt.show()
+
+    choice = widgets.Dropdown(options=query_choices(), value="Calm", description="query")
+    size = widgets.IntSlider(value=k, min=4, max=16, step=4, description="k")
+    return widgets.VBox([widgets.HBox([choice, size]), widgets.interactive_output(draw, {"text": choice, "top": size})])

@@ -1,0 +1,163 @@
+"""How fast training runs and how far that is from the machine's limit: the arithmetic a model needs per image,
+the matrix-multiply rate the device reaches, the training rate in images per second, and where the time goes.
+
+Convention: a multiply–add is 2 floating-point operations; only convolutions and dense layers are counted
+(pooling, activations and rescaling are a few operations per value, not per weight); one training step costs
+3 × the forward pass (the backward pass computes gradients for the inputs and for the weights, each about as
+costly as the forward pass).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+TRAIN_FACTOR = 3  # forward + backward ≈ 3 × forward
+
+
+def layer_flops(model) -> pd.DataFrame:
+    """Forward FLOPs per image of every layer (convolutions and dense layers; 0 for the others)."""
+    rows = []
+    shape = tuple(model.inputs[0].shape)
+    for layer in model.layers:
+        out = tuple(layer.compute_output_shape(shape))
+        macs = 0
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            kh, kw = layer.kernel_size
+            macs = out[1] * out[2] * out[3] * kh * kw * shape[-1]
+        elif kind == "Dense":
+            macs = shape[-1] * out[-1]
+        rows.append({"layer": layer.name, "kind": kind, "input": shape[1:], "output": out[1:],
+                     "forward_flops": 2 * macs})
+        shape = out
+    return pd.DataFrame(rows)
+
+
+def training_flops(model) -> float:
+    """FLOPs of one training step per image (3 × the counted forward FLOPs)."""
+    return TRAIN_FACTOR * float(layer_flops(model)["forward_flops"].sum())
+
+
+def best_seconds(fn: Callable[[], object], repeats: int = 3) -> float:
+    """The fastest of ``repeats`` timed calls (the least disturbed by other processes on the machine)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def matmul_peak(n: int = 4096, dtype: str = "float32", reps: int = 10, repeats: int = 3, device: str | None = None
+                ) -> float:
+    """FLOP/s of a large square matrix product (n × n, repeated): a practical upper limit for training."""
+    import tensorflow as tf
+
+    with tf.device(device or ("/GPU:0" if tf.config.list_logical_devices("GPU") else "/CPU:0")):
+        a = tf.random.uniform((n, n), dtype=dtype)
+        b = tf.random.uniform((n, n), dtype=dtype)
+
+        @tf.function
+        def run():
+            c = a
+            for _ in range(reps):
+                c = tf.matmul(c, b) * 1e-3  # rescaled so float16 stays finite
+            return tf.reduce_sum(c)
+
+        run().numpy()  # trace and warm up
+        seconds = best_seconds(lambda: run().numpy(), repeats)
+    return reps * 2 * n**3 / seconds
+
+
+def random_batch(batch_size: int, image_shape=(125, 125, 3), num_classes: int = 7, seed: int = 0):
+    """A batch of random uint8 images and labels, shaped like the course's data."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, size=(batch_size, *image_shape), dtype=np.uint8)
+    y = rng.integers(0, num_classes, size=batch_size).astype(np.int32)
+    return x, y
+
+
+def fit_rate(net, dataset, steps: int, batch_size: int, repeats: int = 3) -> float:
+    """Images per second of ``net.fit`` over ``steps`` steps of ``dataset`` (after one warm-up run)."""
+    net.fit(dataset, epochs=1, steps_per_epoch=min(steps, 3), verbose=0)  # trace and warm up
+    seconds = best_seconds(lambda: net.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0), repeats)
+    return steps * batch_size / seconds
+
+
+def in_memory(x: np.ndarray, y: np.ndarray):
+    """One batch held in memory and repeated forever: training speed with no input pipeline at all."""
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensors((x, y)).repeat()
+
+
+def training_rate(name: str, batch_size: int = 32, steps: int = 20, repeats: int = 3, xla: bool = False) -> float:
+    """Images per second one of the five models trains at, on one in-memory batch (no input pipeline)."""
+    from course_utils import models
+    from course_utils.training import compile_model
+
+    net = compile_model(models.build(name), xla=xla)
+    x, y = random_batch(batch_size)
+    return fit_rate(net, in_memory(x, y), steps, batch_size, repeats)
+
+
+def layer_times(model, batch_size: int = 32, repeats: int = 5, reps: int = 5) -> pd.DataFrame:
+    """Forward + backward seconds of every layer alone at its input shape, with achieved FLOP/s.
+
+    Layers are run one by one on random inputs; the sum is less than a training step, whose remainder is the
+    loss, the optimizer update and the framework's own work between operations.
+    """
+    import tensorflow as tf
+
+    table = layer_flops(model)
+    seconds = []
+    upstream_weights = False  # a layer needs its input's gradient only when a trainable layer comes before it
+    for layer, shape in zip(model.layers, table["input"]):
+        x = tf.random.uniform((batch_size, *shape))
+        wrt = [x] if upstream_weights else []
+        wrt += layer.trainable_weights
+
+        @tf.function
+        def step(x=x, layer=layer, wrt=wrt):
+            total = tf.constant(0.0)
+            for _ in range(reps):
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    out = tf.cast(layer(x, training=True), tf.float32)
+                if wrt:
+                    total += sum(tf.reduce_sum(g) for g in tape.gradient(out, wrt))
+                else:
+                    total += tf.reduce_sum(out)
+            return total
+
+        step().numpy()
+        seconds.append(best_seconds(lambda: step().numpy(), repeats) / reps)
+        upstream_weights = upstream_weights or bool(layer.trainable_weights)
+    table["seconds_per_batch"] = seconds
+    table["train_gflops_per_s"] = TRAIN_FACTOR * table["forward_flops"] * batch_size / table["seconds_per_batch"] / 1e9
+    return table
+
+
+def plot_layer_times(table: pd.DataFrame, peak_flops: float, title: str = "Where a training step's time goes"):
+    """Bar chart: each layer's share of the measured time and its rate as a share of the matmul peak."""
+    import matplotlib.pyplot as plt
+
+    from course_utils.plots import PALETTE
+
+    share = 100 * table["seconds_per_batch"] / table["seconds_per_batch"].sum()
+    of_peak = 100 * table["train_gflops_per_s"] * 1e9 / peak_flops
+    y = np.arange(len(table))
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(table) + 1.6))
+    ax.barh(y - 0.2, share, height=0.4, color=PALETTE[0], label="share of the layers' time (%)")
+    ax.barh(y + 0.2, of_peak, height=0.4, color=PALETTE[1], label="rate as % of the matmul peak")
+    ax.set_yticks(y, [f"{n} ({k})" for n, k in zip(table["layer"], table["kind"])])
+    ax.invert_yaxis()
+    ax.set_xlabel("percent")
+    ax.set_ylabel("layer")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    return fig

@@ -1,0 +1,129 @@
+"""Figure quality: the course style (palette, font sizes) and the title/axis-label check run on every figure."""
+
+import os
+
+import matplotlib
+import matplotlib.pyplot as plt
+import nbformat
+import numpy as np
+import pytest
+import seaborn as sns
+from matplotlib.colors import to_hex
+
+from course_utils import plots
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_style_sets_palette_fonts_and_colour_map():
+    matplotlib.rcdefaults()
+    plots.use_style()
+    rc = matplotlib.rcParams
+    assert [to_hex(c["color"]).upper() for c in rc["axes.prop_cycle"]] == list(plots.PALETTE)
+    assert [to_hex(c).upper() for c in sns.color_palette()] == list(plots.PALETTE)
+    assert (rc["font.size"], rc["axes.titlesize"], rc["axes.labelsize"]) == (12, 14, 12)
+    assert rc["xtick.labelsize"] == rc["ytick.labelsize"] == rc["legend.fontsize"] == 11
+    assert rc["image.cmap"] == plots.SEQUENTIAL
+
+
+def test_palette_is_okabe_ito_and_quadrants_use_it():
+    assert len(set(plots.PALETTE)) == 8
+    assert set(plots.QUADRANT_COLOURS.values()) <= set(plots.PALETTE)
+
+
+def labelled_plot():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    ax.set(title="A line", xlabel="x", ylabel="y")
+    return fig, ax
+
+
+def test_a_complete_figure_has_no_problems():
+    fig, _ = labelled_plot()
+    assert plots.check_figure(fig) == []
+
+
+def test_missing_title_and_labels_are_named():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    problems = plots.check_figure(fig)
+    assert problems == ["no title: give the figure a suptitle or each plot a title",
+                        "plot 1 has no x-axis label", "plot 1 has no y-axis label"]
+    ax.set_ylabel("y")
+    fig.suptitle("Figure title")
+    assert plots.check_figure(fig) == ["plot 1 has no x-axis label"]
+
+
+def test_images_switched_off_axes_colour_bars_and_pies_need_no_axis_labels():
+    fig, (image, off, pie) = plt.subplots(1, 3)
+    fig.colorbar(image.imshow(np.eye(3)), ax=image)
+    off.plot([0, 1])
+    off.axis("off")
+    pie.pie([1, 2])
+    fig.suptitle("Exempt plots")
+    assert plots.check_figure(fig) == []
+
+
+def test_a_heatmap_needs_labels_and_shared_axes_share_them():
+    fig, ax = plt.subplots()
+    sns.heatmap(np.eye(3), ax=ax)
+    ax.set_title("Confusion matrix")
+    assert "plot 1 ('Confusion matrix') has no x-axis label" in plots.check_figure(fig)
+    fig, axes = plt.subplots(2, 2, sharex=True, sharey=True)
+    for ax in axes.flat:
+        ax.plot([0, 1])
+        ax.label_outer()
+    axes[1, 0].set(xlabel="x", ylabel="y")
+    axes[1, 1].set(xlabel="x")
+    axes[0, 0].set(ylabel="y")
+    fig.suptitle("A grid")
+    assert plots.check_figure(fig) == []
+
+
+def test_the_package_plot_helpers_pass_the_check(tmp_path):
+    from PIL import Image
+
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"{i}.png")
+        Image.new("RGB", (8, 8), (40 * i, 0, 0)).save(paths[-1])
+    assert plots.check_figure(plots.image_grid(paths, ["a", "b", "c"], ncols=2)) == []
+    history = {"epoch": [1, 2], "accuracy": [0.4, 0.5], "val_accuracy": [0.4, 0.45], "loss": [1.2, 1.0],
+               "val_loss": [1.3, 1.2]}
+    assert plots.check_figure(plots.training_curves({"run": history})) == []
+
+
+def test_open_figures_are_checked_once_each():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    with pytest.raises(plots.FigureStyleError, match=r"figure \d+: no title"):
+        plots.check_open_figures()
+    plots.check_open_figures()  # reported once, not again in the next cell
+    labelled_plot()
+    plots.check_open_figures()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_cell_with_an_unlabelled_figure_fails_in_a_kernel():
+    """In a real kernel with the inline backend (as in the book build), the check runs before figures are shown."""
+    from nbclient import NotebookClient
+
+    cells = [
+        "import matplotlib.pyplot as plt\nfrom course_utils import plots",  # the inline backend hooks in first
+        "plots.check_figures_after_each_cell()",
+        "fig, ax = plt.subplots()\nax.plot([0, 1])",
+        "fig, ax = plt.subplots()\nax.plot([0, 1])\nax.set(title='t', xlabel='x', ylabel='y')",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True).execute(env=env)
+    bad, good = nb.cells[2].outputs, nb.cells[3].outputs
+    errors = [o for o in bad if o.output_type == "error"]
+    assert errors and errors[0].ename == "FigureStyleError" and "no title" in errors[0].evalue
+    assert not [o for o in good if o.output_type == "error"]
+    assert any("image/png" in o.get("data", {}) for o in good), "the good figure is still shown"

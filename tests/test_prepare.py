@@ -1,0 +1,181 @@
+"""`prepare` and `course-utils prepare` (SPEC §3, §6): one folder per class, images named by ID, labels.csv;
+idempotent; artworks without an image reported; loadable by keras with the study's class order.
+"""
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from course_utils import schema
+from course_utils.annotations import read_table, shares
+from course_utils.labels import CLASS_NAMES, label_table, va_targets
+from course_utils.prepare import LABELS_FILE, layout_tree, prepare, read_labels
+from course_utils.sample import write_sample
+from test_cli_classes import cli  # the command line run in this process (tests/ is on sys.path)
+
+N = 80
+
+
+def run_cli(*args):
+    """Run the command line as a user would."""
+    return subprocess.run([sys.executable, "-m", "course_utils", *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """A sample whose first three labelled artworks have lost their image; returns (root, labels, removed)."""
+    info = write_sample(tmp_path_factory.mktemp("prep") / "sample", n=N, seed=5)
+    labels = label_table(shares(read_table(info.archive_dir / schema.ALL_FILE), "art"), 0.4)
+    removed = list(labels["class"].dropna().index[:3])
+    for ident in removed:
+        next(info.images_dir.glob(f"{ident}.*")).unlink()
+    return info.root, labels, removed
+
+
+@pytest.fixture(scope="module")
+def prepared(data, tmp_path_factory):
+    root, _, _ = data
+    out = tmp_path_factory.mktemp("out") / "prepared"
+    return out, prepare(root, out)
+
+
+def snapshot(folder):
+    """Every file under a folder with its bytes and modification time."""
+    return {p.relative_to(folder): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_one_folder_per_class_with_images_named_by_id(data, prepared):
+    _, labels, removed = data
+    out, report = prepared
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == list(CLASS_NAMES)  # all 7, empty ones too
+    wanted = labels["class"].dropna().drop(removed)
+    for cls in CLASS_NAMES:
+        files = sorted(p.name for p in (out / cls).iterdir())
+        assert files == sorted(f"{i}.jpg" for i in wanted[wanted == cls].index), cls
+        assert report.counts[cls] == len(files)
+    assert report.written == len(wanted) and report.kept == 0
+    assert report.unlabelled == labels["class"].isna().sum() > 0
+
+
+def test_images_are_125_square_rgb_jpegs(data, prepared):
+    out, _ = prepared
+    paths = list(out.glob("*/*.jpg"))
+    assert len(paths) > 30
+    for path in paths:
+        with Image.open(path) as im:
+            assert (im.format, im.mode, im.size) == ("JPEG", "RGB", (125, 125)), path
+
+
+def test_artworks_without_an_image_are_reported(data, prepared):
+    _, _, removed = data
+    out, report = prepared
+    assert sorted(report.missing) == sorted(removed)
+    assert "3 without an image" in report.summary()
+    assert not any((out / c / f"{i}.jpg").exists() for c in CLASS_NAMES for i in removed)
+
+
+def test_labels_csv_keeps_every_artwork(data, prepared):
+    root, labels, removed = data
+    out, _ = prepared
+    table = read_labels(out)
+    assert len(table) == N and list(table.index) == list(labels.index)
+    pd.testing.assert_series_equal(table["class"], labels["class"].astype(object), check_dtype=False)
+    assert table.loc[removed, "has image"].eq(False).all()
+    assert table["has image"].sum() == len(list(out.glob("*/*.jpg")))
+    assert table.loc[labels["class"].isna(), "has image"].eq(False).all()
+    values = shares(read_table(root / schema.ARCHIVE_FOLDER / schema.ALL_FILE), "art")
+    np.testing.assert_allclose(table[[f"share {e}" for e in schema.EMOTIONS]].to_numpy(), values.to_numpy())
+    np.testing.assert_allclose(table[["valence", "arousal"]].to_numpy(), va_targets(values).to_numpy())
+    assert {"Style", "Category", "Face/body", "Ave. art rating", "Calm", "merged Calm", "class index"} <= set(table)
+
+
+def test_a_second_run_writes_nothing(data, prepared):
+    root, _, _ = data
+    out, first = prepared
+    before = snapshot(out)
+    again = prepare(root, out)
+    assert again.written == 0 and again.kept == sum(first.counts.values()) and again.counts == first.counts
+    assert snapshot(out) == before
+
+
+def test_another_threshold_and_size_rebuild_the_folders(data, tmp_path):
+    root, _, removed = data
+    out = tmp_path / "p"
+    prepare(root, out)
+    report = prepare(root, out, threshold=0.5, size=32)
+    labels = label_table(shares(read_table(root / schema.ARCHIVE_FOLDER / schema.ALL_FILE), "art"), 0.5)
+    wanted = labels["class"].dropna().drop(removed, errors="ignore")
+    assert sorted(p.relative_to(out).as_posix() for p in out.glob("*/*.jpg")) == sorted(
+        f"{c}/{i}.jpg" for i, c in wanted.items())
+    assert report.written == len(wanted)
+    with Image.open(next(out.glob("*/*.jpg"))) as im:
+        assert im.size == (32, 32)
+    (out / "Melancholy").mkdir()  # an empty folder of another layout would be an 8th class to a loader
+    prepare(root, out, threshold=0.5, size=32)
+    assert not (out / "Melancholy").exists()
+
+
+def test_loadable_by_keras_with_the_studys_class_names(prepared):
+    import keras
+
+    out, report = prepared
+    ds = keras.utils.image_dataset_from_directory(out, image_size=(125, 125), batch_size=16, shuffle=False,
+                                                  verbose=False)
+    assert ds.class_names == list(CLASS_NAMES)
+    labels = np.concatenate([y.numpy() for _, y in ds])
+    assert len(labels) == sum(report.counts.values())
+    assert np.bincount(labels, minlength=7).tolist() == [report.counts[c] for c in CLASS_NAMES]
+
+
+def test_layout_tree_shows_every_folder_with_its_count(prepared):
+    out, report = prepared
+    tree = layout_tree(out)
+    for cls in CLASS_NAMES:
+        assert any(line.startswith(("├── ", "└── ")) and f"{cls}/" in line and f"{report.counts[cls]} images" in line
+                   for line in tree.splitlines()), cls
+    assert LABELS_FILE in tree
+
+
+def test_read_labels_of_an_unprepared_folder_says_what_to_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="course-utils prepare"):
+        read_labels(tmp_path)
+
+
+def test_cli_prepare_prints_the_summary(data, tmp_path):
+    root, _, removed = data
+    out = tmp_path / "cli"
+    res = run_cli("prepare", "--data", str(root), "--out", str(out), "--scope", "image", "--threshold", "0.3",
+                  "--size", "48", "--resize", "crop")
+    assert res.returncode == 0, res.stderr
+    labels = label_table(shares(read_table(root / schema.ARCHIVE_FOLDER / schema.ALL_FILE), "image"), 0.3)
+    missing = [i for i in removed if pd.notna(labels.loc[i, "class"])]  # labelled in this scope, without image
+    assert missing and "images in" in res.stdout and f"{len(missing)} without an image" in res.stdout
+    assert all(i in res.stdout for i in missing)  # the missing ones are named
+    assert len(list(out.glob("*/*.jpg"))) == labels["class"].notna().sum() - len(missing)
+    with Image.open(next(out.glob("*/*.jpg"))) as im:
+        assert im.size == (48, 48)
+    assert '"policy": "crop"' in (out / "prepare.json").read_text()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--data", "{tmp}/nowhere"], "nowhere: no such folder"),
+    (["--data", "{tmp}"], f"{schema.ALL_FILE}: no such file"),
+    (["--data", "{noimages}"], "images: no such folder"),
+    (["--data", "{root}", "--threshold", "1.2"], "outside (0, 1]"),
+    (["--data", "{root}", "--size", "0"], "must be at least 1"),
+    (["--data", "{root}", "--resize", "stretch"], "invalid choice: 'stretch'"),
+])
+def test_cli_prepare_bad_input_is_one_line(data, tmp_path, args, words):
+    root, _, _ = data
+    noimages = tmp_path / "noimages"
+    shutil.copytree(root / schema.ARCHIVE_FOLDER, noimages / schema.ARCHIVE_FOLDER)
+    res = cli("prepare", *[a.format(tmp=tmp_path, root=root, noimages=noimages) for a in args],
+              "--out", tmp_path / "out")
+    assert res.returncode == 2 and words in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr

@@ -1,0 +1,259 @@
+"""Subjectivity helpers on hand-made cases: soft targets, agreement, calibration (ECE) and metrics per group."""
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_utils import plots, schema
+from course_utils import subjectivity as sj
+from course_utils.labels import CLASS_NAMES, shares_frame
+from course_utils.pipeline import Split
+
+
+def shares(**rows: dict) -> pd.DataFrame:
+    """A share table (20 emotion columns, zeros unless given), one row per keyword: id={emotion: share}."""
+    return shares_frame(rows)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+# --- soft targets ---------------------------------------------------------------------------------------------
+
+
+def test_soft_target_of_the_docstring_example():
+    targets = sj.threshold_soft_targets(shares(a={"anger": 0.4, "happiness": 0.333}))
+    expected = dict.fromkeys(CLASS_NAMES, 0.0) | {"Aggressive": 2 / 3, "Aggressive + Euphoric": 1 / 3}
+    assert targets.loc["a"].to_dict() == pytest.approx(expected)
+
+
+def test_soft_targets_sum_to_one_and_stay_one_hot_far_from_every_threshold():
+    values = shares(
+        far={"happiness": 0.9},  # Euphoric at every threshold
+        split={"sadness": 0.42, "love": 0.31},  # Calm at .3/.35/.4; Euphoric + Calm at .3 only
+        never={"anger": 0.1},  # no quadrant at any threshold
+    )
+    targets = sj.threshold_soft_targets(values)
+    assert list(targets.columns) == list(CLASS_NAMES)
+    assert targets.loc["far", "Euphoric"] == 1.0
+    assert targets.loc["split", "Euphoric + Calm"] == pytest.approx(1 / 3)
+    assert targets.loc["split", "Calm"] == pytest.approx(2 / 3)
+    assert targets.loc[["far", "split"]].sum(axis=1).to_numpy() == pytest.approx([1.0, 1.0])
+    assert targets.loc["never"].isna().all()
+    assert sj.is_soft(targets.loc[["far", "split"]]).tolist() == [False, True]
+
+
+def test_soft_target_with_one_threshold_is_the_hard_label():
+    targets = sj.threshold_soft_targets(shares(x={"fear": 0.5, "trust": 0.4}), thresholds=(0.4,))
+    assert targets.loc["x", "Aggressive + Calm"] == 1.0
+    with pytest.raises(ValueError, match="thresholds is empty"):
+        sj.threshold_soft_targets(shares(x={}), thresholds=())
+
+
+def tiny_split() -> Split:
+    x = np.zeros((3, 4, 4, 3), dtype=np.uint8)
+    return Split(x[:2], np.array([5, 4]), x[2:], np.array([0]), ["e", "c"], ["a"], list(CLASS_NAMES))
+
+
+def test_soft_split_keeps_images_and_ids_and_replaces_labels():
+    values = shares(e={"happiness": 0.9}, c={"trust": 0.9}, a={"anger": 0.4, "love": 0.3})
+    soft = sj.soft_split(tiny_split(), sj.threshold_soft_targets(values))
+    assert soft.y_train.shape == (2, 7) and soft.y_val.shape == (1, 7) and soft.y_train.dtype == np.float32
+    assert soft.y_train.argmax(axis=1).tolist() == [5, 4]
+    assert soft.y_val[0, 0] == pytest.approx(2 / 3)  # A + E at 0.3; A at 0.35 and 0.4; none above
+    assert soft.train_ids == ["e", "c"] and soft.val_ids == ["a"] and soft.x_train.shape == (2, 4, 4, 3)
+
+
+def test_soft_split_names_the_artwork_without_a_target():
+    values = shares(e={"happiness": 0.9}, c={"trust": 0.9}, a={"anger": 0.1})
+    with pytest.raises(ValueError, match="artwork a has no class"):
+        sj.soft_split(tiny_split(), sj.threshold_soft_targets(values))
+    with pytest.raises(ValueError, match="no soft target for artwork a"):
+        sj.soft_split(tiny_split(), sj.threshold_soft_targets(values.drop(index="a")))
+
+
+# --- agreement ------------------------------------------------------------------------------------------------
+
+
+def test_entropy_in_bits():
+    values = shares(one={"love": 0.7}, two={"love": 0.5, "fear": 0.5}, four={"love": 0.2, "fear": 0.2,
+                    "trust": 0.2, "shame": 0.2}, none={})
+    entropy = sj.emotion_entropy(values)
+    assert entropy[["one", "two", "four"]].tolist() == pytest.approx([0.0, 1.0, 2.0])
+    assert math.isnan(entropy["none"])
+
+
+def test_near_threshold_and_class_flips():
+    values = shares(
+        lost={"anger": 0.4},  # Aggressive at .35 and .40, nothing at .45
+        changed={"anger": 0.5, "happiness": 0.36},  # A + E at .35, A at .40 and .45
+        gained={"happiness": 0.37},  # Euphoric at .35 only
+        steady={"trust": 0.9},
+    )
+    assert sj.near_threshold(values).tolist() == [True, True, True, False]
+    flips = sj.class_flips(values)
+    assert flips.loc[0.35].to_dict() == {"labelled": 4, "same class": 2, "other class": 1, "newly labelled": 1,
+                                         "no longer labelled": 0}
+    assert flips.loc[0.45].to_dict() == {"labelled": 2, "same class": 2, "other class": 0, "newly labelled": 0,
+                                         "no longer labelled": 1}
+    with pytest.raises(ValueError, match="reference threshold 0.5"):
+        sj.class_flips(values, reference=0.5)
+
+
+def test_scope_agreement_identical_and_independent_scopes():
+    art = shares(a={"anger": 0.5, "love": 0.1}, b={"anger": 0.1, "love": 0.5}, c={"anger": 0.6}, d={"love": 0.6})
+    table = pd.concat([art.set_axis(schema.emotion_columns("art"), axis=1),
+                       art.set_axis(schema.emotion_columns("image"), axis=1)], axis=1)
+    same = sj.scope_agreement(table, "image")
+    assert same.loc["anger", "kappa"] == pytest.approx(1.0) and same.loc["anger", "correlation"] == pytest.approx(1)
+    assert math.isnan(same.loc["fear", "kappa"])  # never present in either scope
+    assert same.loc["love", "present (art)"] == 2
+    flipped = table.copy()  # the image scope swaps anger and love: presence always disagrees
+    flipped[schema.emotion_column("image", "anger")] = art["love"].to_numpy()
+    flipped[schema.emotion_column("image", "love")] = art["anger"].to_numpy()
+    assert sj.scope_agreement(flipped, "image").loc["anger", "kappa"] == pytest.approx(-1.0)
+
+
+# --- calibration ----------------------------------------------------------------------------------------------
+
+
+def test_perfectly_calibrated_predictions_have_zero_ece():
+    probs = np.tile([0.8, 0.2], (10, 1))
+    y = np.array([0] * 8 + [1] * 2)  # right 8 times out of 10 at confidence 0.8
+    assert sj.expected_calibration_error(probs, y) == pytest.approx(0.0)
+
+
+def test_all_confident_and_wrong():
+    probs = np.tile([0.9, 0.1], (6, 1))
+    assert sj.expected_calibration_error(probs, np.ones(6, dtype=int)) == pytest.approx(0.9)
+    assert sj.expected_calibration_error(np.tile([1.0, 0.0], (3, 1)), np.ones(3, dtype=int)) == pytest.approx(1.0)
+
+
+def test_ece_weights_bins_by_count():
+    probs = np.array([[0.95, 0.05]] * 5 + [[0.65, 0.35]] * 5)
+    y = np.array([0] * 5 + [1] * 5)  # the confident half is always right, the other always wrong
+    table = sj.reliability_table(probs, y, bins=10)
+    assert table["n"].tolist() == [0] * 6 + [5, 0, 0, 5]
+    assert table.loc[9, "accuracy"] == 1.0 and table.loc[6, "confidence"] == pytest.approx(0.65)
+    assert np.isnan(table.loc[0, "accuracy"])
+    assert sj.expected_calibration_error(probs, y, bins=10) == pytest.approx(0.5 * 0.05 + 0.5 * 0.65)
+    assert sj.expected_calibration_error(probs, y, bins=1) == pytest.approx(abs(0.5 - 0.8))
+
+
+def test_reliability_table_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="probs must be"):
+        sj.reliability_table(np.ones(3), [0, 1, 0])
+    with pytest.raises(ValueError, match="bins must be at least 1"):
+        sj.reliability_table(np.ones((2, 2)) / 2, [0, 1], bins=0)
+
+
+def test_softmax_and_summary():
+    probs = sj.softmax([[0.0, 0.0], [np.log(3), 0.0]])
+    assert probs == pytest.approx(np.array([[0.5, 0.5], [0.75, 0.25]]))
+    summary = sj.calibration_summary({"m": probs}, [0, 0])
+    assert summary.loc["m", "accuracy"] == 1.0
+    assert summary.loc["m", "mean confidence"] == pytest.approx(0.625)
+    assert summary.loc["m", "log loss"] == pytest.approx(-(np.log(0.5) + np.log(0.75)) / 2)
+
+
+def test_validation_probabilities_refuse_another_split():
+    class FakeRun:
+        val_ids, val_logits, name, info = ["x"], np.zeros((1, 7)), "original", {}
+
+    with pytest.raises(ValueError, match="trained on another split"):
+        sj.validation_probabilities(FakeRun(), tiny_split())
+    FakeRun.val_ids = ["a"]
+    assert sj.validation_probabilities(FakeRun(), tiny_split()) == pytest.approx(np.full((1, 7), 1 / 7))
+
+
+# --- groups ---------------------------------------------------------------------------------------------------
+
+
+def test_group_metrics_on_a_constructed_table():
+    y_true = [0, 0, 1, 1, 2, 2]
+    y_pred = [0, 0, 1, 0, 1, 1]
+    groups = ["a", "a", "a", "a", "b", "b"]
+    table = sj.group_metrics(y_true, y_pred, groups)
+    assert table.loc["a", "n"] == 4 and table.loc["b", "n"] == 2
+    assert table.loc["a", "accuracy"] == 0.75 and table.loc["b", "accuracy"] == 0.0
+    # group a: class 0 F1 = 0.8 (P 2/3, R 1), class 1 F1 = 2/3 (P 1, R 1/2)
+    assert table.loc["a", "macro-F1"] == pytest.approx((0.8 + 2 / 3) / 2)
+    assert table.loc["b", "macro-F1"] == 0.0
+    assert table.loc["a", "majority share"] == 0.5 and table.loc["b", "majority share"] == 1.0
+    assert table.loc["b", "accuracy low"] == 0.0 and 0 < table.loc["b", "accuracy high"] < 1
+
+
+def test_wilson_interval_known_values():
+    assert sj.wilson_interval(0, 10) == pytest.approx((0.0, 3.8416 / 13.8416), abs=1e-4)
+    low, high = sj.wilson_interval(10, 10)
+    assert high == 1.0 and low == pytest.approx(1 - 3.8416 / 13.8416, abs=1e-4)
+    assert all(math.isnan(v) for v in sj.wilson_interval(0, 0))
+    with pytest.raises(ValueError, match="k=5, n=3"):
+        sj.wilson_interval(5, 3)
+
+
+def test_bias_groups_and_ranking_exposure():
+    labels = pd.DataFrame({"Style": ["Modern Art", "Renaissance Art"], "Category": ["Cubism,Fauvism", "Mannerism"],
+                           "Face/body": ["body", "none"]}, index=["p", "q"])
+    groups = sj.bias_groups(labels)
+    assert groups.loc["p"].tolist() == ["Modern Art", "Cubism", "face or body"]
+    assert groups.loc["q", "Face or body"] == "none"
+    mix = sj.class_mix(pd.Series(["Calm", "Euphoric", "Calm", None]), pd.Series(["x", "x", "y", "y"]))
+    assert mix.loc["x"].to_dict() == {"artworks": 2, "Calm": 0.5, "Euphoric": 0.5}
+    assert mix.loc["y"].to_dict() == {"artworks": 1, "Calm": 1.0, "Euphoric": 0.0}
+    exposure = sj.ranking_exposure([0.9, 0.8, 0.1, 0.2], ["x", "x", "y", "y"], k=2)
+    assert exposure.loc["x"].tolist() == [0.5, 1.0] and exposure.loc["y"].tolist() == [0.5, 0.0]
+    with pytest.raises(ValueError, match="k must lie in 1…4"):
+        sj.ranking_exposure([1, 2, 3, 4], list("abcd"), k=5)
+
+
+# --- figures --------------------------------------------------------------------------------------------------
+
+
+def test_figures_have_titles_and_labelled_axes():
+    values = shares(a={"anger": 0.4, "love": 0.2}, b={"love": 0.6}, c={"trust": 0.45, "fear": 0.3})
+    probs = sj.softmax(np.random.default_rng(0).normal(size=(12, 7)))
+    y = np.arange(12) % 7
+    table = sj.group_metrics(y, probs.argmax(1), ["u", "v"] * 6)
+    art = values.set_axis(schema.emotion_columns("art"), axis=1)
+    both = pd.concat([art, values.set_axis(schema.emotion_columns("image"), axis=1)], axis=1)
+    ratings = pd.Series([0.5, 1.0, -0.5], index=list("abc"))
+    classes = pd.Series(["Aggressive", "Euphoric", "Calm"], index=list("abc"))
+    figures = [
+        sj.plot_share_histogram(values),
+        sj.plot_entropy(sj.emotion_entropy(values), pd.Series([1, 1, 2], index=list("abc"))),
+        sj.plot_scope_agreement({"image vs art": sj.scope_agreement(both, "image")}),
+        sj.plot_reliability({"hard": sj.reliability_table(probs, y), "soft": sj.reliability_table(probs, y)}),
+        sj.plot_group_accuracy({"Style": table, "Face or body": table}),
+        sj.plot_group_confusions(y, probs.argmax(1), ["u", "v"] * 6),
+        sj.plot_rating_by_class(ratings, {"true": classes, "predicted": classes.iloc[::-1].set_axis(list("abc"))}),
+    ]
+    for fig in figures:
+        assert plots.check_figure(fig) == []
+
+
+# --- training with soft targets -------------------------------------------------------------------------------
+
+
+def test_keras_trains_on_soft_targets(tmp_path, monkeypatch):
+    from course_utils import models, training
+    from course_utils.settings import get_settings
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 255, size=(12, 16, 16, 3), dtype=np.uint8)
+    ids = [f"i{k}" for k in range(12)]
+    split = Split(x[:8], np.zeros(8, int), x[8:], np.zeros(4, int), ids[:8], ids[8:], list(CLASS_NAMES))
+    targets = pd.DataFrame(rng.dirichlet(np.ones(7), size=12), index=ids, columns=list(CLASS_NAMES))
+    run = training.train(lambda: models.original((16, 16, 3), 7), sj.soft_split(split, targets), get_settings(),
+                         epochs=1, batch_size=4, loss=sj.soft_loss(), metrics=sj.soft_metrics(), save=False,
+                         verbose=0)
+    assert run.val_logits.shape == (4, 7) and run.val_true.shape == (4, 7)
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(run.history.columns)
+    assert np.isfinite(run.history["loss"]).all()

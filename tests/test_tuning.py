@@ -1,0 +1,136 @@
+"""The search over the CNN family: the metrics it optimises, trials that all complete, failures that raise,
+and a resumed search that does not redo finished trials. Tiny random 32×32 images keep it fast."""
+
+import shutil
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.metrics import balanced_accuracy_score, f1_score
+
+from course_utils import tuning
+from course_utils.pipeline import Split
+
+N_CLASSES = 3
+
+
+@pytest.fixture(scope="module")
+def tiny_split():
+    """40 random 32×32 images in 3 classes: 30 for training, 10 for validation."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8)
+    y = rng.integers(0, N_CLASSES, 40).astype("int32")
+    ids = [f"{i:024x}" for i in range(40)]
+    return Split(x[:30], y[:30], x[30:], y[30:], ids[:30], ids[30:], ["a", "b", "c"])
+
+
+def hypermodel():
+    return tuning.CNNHyperModel((32, 32, 3), N_CLASSES)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_streaming_metrics_match_scikit_learn(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 5, 60)
+    y[y == 4] = 3  # class 4 never occurs in the labels (but may be predicted)
+    logits = rng.normal(size=(60, 5)).astype("float32")
+    pred = logits.argmax(axis=1)
+    f1, balanced = tuning.MacroF1(5), tuning.BalancedAccuracy(5)
+    for start in range(0, 60, 25):  # in batches, as Keras feeds them
+        f1.update_state(y[start:start + 25], logits[start:start + 25])
+        balanced.update_state(y[start:start + 25], logits[start:start + 25])
+    assert float(f1.result()) == pytest.approx(f1_score(y, pred, average="macro", zero_division=0), abs=1e-6)
+    with warnings.catch_warnings():  # scikit-learn warns that class 4 is predicted but never true
+        warnings.simplefilter("ignore")
+        expected = balanced_accuracy_score(y, pred)
+    assert float(balanced.result()) == pytest.approx(expected, abs=1e-6)
+    f1.reset_state()
+    assert float(f1.result()) == 0.0
+
+
+def test_macro_f1_of_a_perfect_and_a_constant_classifier():
+    perfect, constant = tuning.MacroF1(3), tuning.MacroF1(3)
+    y = np.array([0, 0, 1, 2])
+    perfect.update_state(y, np.eye(3)[y])
+    constant.update_state(y, np.eye(3)[[0, 0, 0, 0]])
+    assert float(perfect.result()) == pytest.approx(1.0)
+    # class 0: precision 2/4, recall 1 -> F1 2/3; classes 1 and 2: F1 0 -> mean 2/9
+    assert float(constant.result()) == pytest.approx(2 / 9)
+
+
+@pytest.fixture(scope="module")
+def searched(tiny_split, tmp_path_factory):
+    """A finished search of two trials: (its folder, the hypermodel, the tuner)."""
+    folder = tmp_path_factory.mktemp("tuner") / "search"
+    model = hypermodel()
+    return folder, model, tuning.run_search(model, tiny_split, folder, max_trials=2, epochs=1)
+
+
+def test_search_completes_every_trial(searched):
+    _, model, tuner = searched
+    assert model.fits == 2
+    assert [t.status for t in tuner.oracle.trials.values()] == ["COMPLETED", "COMPLETED"]
+    table = tuning.trials_table(tuner)
+    assert list(table.index) == ["0", "1"] and table["score (val macro-F1)"].between(0, 1).all()
+    assert {"conv_blocks", "filters", "kernel_size", "dropout", "dense_units", "activation", "learning_rate",
+            "augmentation"} <= set(table.columns)
+
+
+def test_a_resumed_search_does_not_redo_finished_trials(searched, tiny_split, tmp_path):
+    folder = tmp_path / "search"
+    shutil.copytree(searched[0], folder)
+    scores = dict(tuning.trials_table(searched[2])["score (val macro-F1)"])
+    again = hypermodel()  # a fresh process would start like this: same folder, one more trial allowed
+    tuner = tuning.run_search(again, tiny_split, folder, max_trials=3, epochs=1)
+    assert again.fits == 1, "the two finished trials must be reloaded, not trained again"
+    resumed = tuning.trials_table(tuner)
+    assert list(resumed.index) == ["0", "1", "2"] and set(resumed["status"]) == {"COMPLETED"}
+    assert dict(resumed["score (val macro-F1)"].loc[["0", "1"]]) == scores
+
+
+class Interrupted(BaseException):
+    """Stands for Ctrl-C or a killed kernel in the middle of a trial."""
+
+
+class InterruptedOnSecondTrial(tuning.CNNHyperModel):
+    def fit(self, hp, model, *args, **kwargs):
+        if self.fits == 1:
+            raise Interrupted()
+        return super().fit(hp, model, *args, **kwargs)
+
+
+def test_an_interrupted_search_continues_with_the_unfinished_trial(tiny_split, tmp_path):
+    folder = tmp_path / "search"
+    with pytest.raises(Interrupted):
+        tuning.run_search(InterruptedOnSecondTrial((32, 32, 3), N_CLASSES), tiny_split, folder, 2, 1)
+    resumed = hypermodel()
+    tuner = tuning.run_search(resumed, tiny_split, folder, max_trials=2, epochs=1)
+    assert resumed.fits == 1, "only the interrupted trial runs again"
+    assert sorted(tuner.oracle.trials) == ["0", "1"]
+    assert {t.status for t in tuner.oracle.trials.values()} == {"COMPLETED"}
+
+
+class Broken(tuning.CNNHyperModel):
+    def fit(self, hp, model, *args, **kwargs):
+        raise ValueError("deliberately broken trial")
+
+
+def test_a_failed_trial_makes_the_search_raise(tiny_split, tmp_path):
+    with pytest.raises(tuning.SearchFailed) as info:
+        tuning.run_search(Broken((32, 32, 3), N_CLASSES), tiny_split, tmp_path / "search", max_trials=2, epochs=1)
+    message = str(info.value)
+    assert "2 of 2 trials did not complete" in message
+    assert "trial 0 (FAILED)" in message and "deliberately broken trial" in message
+
+
+def test_best_model_retrains_with_the_study_training_code(searched, tiny_split, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    monkeypatch.setenv("COURSE_DATA", "sample")
+    _, model, tuner = searched
+    run = tuning.retrain_best(tuner, model, tiny_split, epochs=1)
+    best = tuner.oracle.get_best_trials(1)[0]
+    assert run.info["tag"] == f"tuned-trial{best.trial_id}"
+    assert run.val_logits.shape == (10, N_CLASSES) and run.epochs == 1
+    assert run.params == model.architecture(best.hyperparameters).count_params()
+    assert best.score == tuning.trials_table(tuner)["score (val macro-F1)"].max()
