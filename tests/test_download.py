@@ -372,3 +372,12 @@ def test_cli_ctrl_c_keeps_the_images_and_a_rerun_resumes(server, tmp_path):
     server.latency = 0.0
     report = run(server, tmp_path)
     assert report.kept == len(kept) and report.fetched == N - len(kept) and image_hits(server) == N - len(kept)
+
+
+def test_redirects_are_followed_to_http_only(server, files):
+    fetcher = Fetcher(FAST)
+    server.fault("moved.jpg", Reply(301, b"", (("Location", f"{server.images_url}/x/{files[0]}"),)))
+    assert fetcher.get(f"{server.url}/moved.jpg")[:2] in (b"\xff\xd8", b"\x89P")
+    server.fault("away.jpg", Reply(302, b"", (("Location", "ftp://127.0.0.1/secret.jpg"),)), always=True)
+    with pytest.raises(FetchError, match="redirect to 'ftp://127.0.0.1/secret.jpg' refused"):
+        fetcher.get(f"{server.url}/away.jpg")

@@ -87,6 +87,12 @@ def test_example_orderings_are_reorderings_of_the_classes():
     orders = ev.example_orderings(CLASS_NAMES, Y_TRUE)
     assert orders["alphabetical (the study)"] == list(CLASS_NAMES)
     assert orders["largest class first"][:2] == ["Euphoric", "Aggressive"]  # 4 Euphoric, then a 2-2 tie, stable
+    assert orders["alphabetical, Calm called Serene"] == [
+        "Aggressive", "Aggressive + Euphoric", "Aggressive + Euphoric + Calm", "Aggressive + Calm", "Euphoric",
+        "Euphoric + Calm", "Calm"]
+    perms = [[names.index(c) for c in CLASS_NAMES] for names in orders.values()]
+    rmses = {ev.rmse_under_relabelling(Y_TRUE, ALWAYS_EUPHORIC, p) for p in perms}
+    assert len(rmses) > 1, "the same predictions score differently under the numberings"
     assert all(sorted(o) == sorted(CLASS_NAMES) for o in orders.values())
 
 

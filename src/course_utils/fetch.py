@@ -98,6 +98,18 @@ class Gate:
             sleep(delay)
 
 
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s): urllib would also follow one to ftp://."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
+            raise urllib.error.HTTPError(newurl, code, f"redirect to {newurl!r} refused", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
+
+
 class Fetcher:
     """GET requests under one policy, shared by a download's worker threads (one gate, one request count)."""
 
@@ -141,7 +153,7 @@ class Fetcher:
             self._count(retry=attempt > 0)
             delay = None
             try:
-                with urllib.request.urlopen(request, timeout=policy.timeout) as response:
+                with _OPENER.open(request, timeout=policy.timeout) as response:
                     return consume(response)
             except urllib.error.HTTPError as err:
                 status, last = err.code, f"HTTP {err.code} {err.reason}".strip()

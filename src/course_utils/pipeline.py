@@ -73,9 +73,15 @@ def stratified_file_split(folder: Path, class_names: list[str], seed: int = 123,
     return train, val
 
 
+def cache_key(paths: list[str], image_size: int) -> str:
+    """A key for the decoded array from the files, sizes and modification times: a rewritten image is decoded anew."""
+    stamps = "\n".join(f"{p}:{os.stat(p).st_mtime_ns}:{os.stat(p).st_size}" for p in paths)
+    return hashlib.sha256(f"{stamps}\n{image_size}".encode()).hexdigest()[:16]
+
+
 def load_images(paths: list[str], image_size: int, cache_dir: Path | None = None) -> np.ndarray:
     """Decode images once into a uint8 array; with ``cache_dir`` the array is kept on disk for the next run."""
-    key = hashlib.sha256("\n".join(paths).encode() + str(image_size).encode()).hexdigest()[:16]
+    key = cache_key(paths, image_size)
     cache = cache_dir / f".images-{key}.npy" if cache_dir else None
     if cache is not None and cache.is_file():
         return np.load(cache)

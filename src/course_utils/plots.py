@@ -41,17 +41,27 @@ def use_style() -> None:
 
 def image_grid(paths, titles, ncols: int = 6, title: str = "", size: float = 2.0):
     """Show images in a grid with a caption under each (a sample gallery); returns the figure."""
-    import matplotlib.pyplot as plt
+    import numpy as np
     from PIL import Image
 
-    paths, titles = list(paths), list(titles)
-    nrows = max(1, -(-len(paths) // ncols))
+    images = []
+    for path in paths:
+        with Image.open(path) as im:
+            images.append(np.asarray(im.convert("RGB")))
+    return array_grid(images, titles, ncols, title, size)
+
+
+def array_grid(images, titles, ncols: int = 6, title: str = "", size: float = 2.0, cmap: str | None = None):
+    """Show images given as arrays (RGB uint8, or one channel drawn with ``cmap``) in a grid, a caption under each."""
+    import matplotlib.pyplot as plt
+
+    images, titles = list(images), list(titles)
+    nrows = max(1, -(-len(images) // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.6), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, path, text in zip(axes.flat, paths, titles):
-        with Image.open(path) as im:
-            ax.imshow(im.convert("RGB"))
+    for ax, image, text in zip(axes.flat, images, titles):
+        ax.imshow(image, cmap=cmap)
         ax.set_title(text, fontsize=9)
     if title:
         fig.suptitle(title)
@@ -201,5 +211,73 @@ def grouped_bars(table, title: str, xlabel: str, ylabel: str, ylim=(0, 1)):
         ax.bar_label(bars, fmt="%.2f", fontsize=8)
     ax.set_xticks(np.arange(n_rows), [str(i) for i in table.index])
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, ylim=ylim)
-    ax.legend(fontsize=9)
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=min(n_cols, 3))
+    return fig
+
+
+# --- inside the study's CNNs (chapters 05–09) ---------------------------------------------------------------------
+
+def batch_grid(x, y, class_names, n: int = 12, ncols: int = 6, title: str = "Images and their classes"):
+    """The first ``n`` images with their class names, exactly as the model receives them."""
+    n = min(n, len(x))
+    return array_grid(x[:n], [class_names[int(i)] for i in y[:n]], ncols, title)
+
+
+def feature_map_grid(maps, ncols: int = 8, title: str = "Feature maps"):
+    """Each channel of one image's layer output as a small picture (bright: the filter responds strongly)."""
+    maps = maps[0] if maps.ndim == 4 else maps
+    return array_grid([maps[:, :, k] for k in range(maps.shape[-1])],
+                      [f"filter {k + 1}" for k in range(maps.shape[-1])], ncols, title, size=1.5, cmap=SEQUENTIAL)
+
+
+def activation_curves(table):
+    """tanh and ReLU (left) and their slopes (right), from :func:`course_utils.architecture.activation_table`."""
+    import matplotlib.pyplot as plt
+
+    fig, (values, slopes) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for colour, name in zip(PALETTE, ("tanh", "relu")):
+        values.plot(table["x"], table[name], color=colour, label=name)
+        slopes.plot(table["x"], table[f"{name} slope"], color=colour, label=f"slope of {name}")
+    values.set(title="Activation", xlabel="input to the unit", ylabel="output of the unit")
+    slopes.set(title="Slope (what backpropagation multiplies by)", xlabel="input to the unit", ylabel="derivative")
+    values.legend()
+    slopes.legend()
+    fig.suptitle("tanh flattens out for large inputs; ReLU keeps a slope of 1 for every positive input")
+    return fig
+
+
+def gradient_bars(sizes: dict, title: str = "How large the gradients are that reach each layer"):
+    """Mean absolute gradient per layer (log scale) for several models, layers in order from input to output."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    width = 0.8 / max(len(sizes), 1)
+    for i, (colour, (label, series)) in enumerate(zip(PALETTE, sizes.items())):
+        ax.bar(np.arange(len(series)) + i * width, series.to_numpy(), width, color=colour, label=label)
+    first = next(iter(sizes.values()))
+    ax.set_xticks(np.arange(len(first)) + width * (len(sizes) - 1) / 2,
+                  [f"layer {k + 1}" for k in range(len(first))])
+    ax.set(yscale="log", title=title, xlabel="layer with weights (input → output)",
+           ylabel="mean |gradient| of its kernel")
+    ax.legend()
+    return fig
+
+
+def parameter_budget_bars(budget, title: str = "Where the parameters live"):
+    """Stacked bars of each model's parameters: convolutions, the dense layer after the flatten, other dense layers."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    parts = [c for c in budget.columns if c != "total"]
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    left = np.zeros(len(budget))
+    for colour, part in zip(PALETTE, parts):
+        ax.barh(budget.index, budget[part], left=left, color=colour, label=part)
+        left += budget[part].to_numpy()
+    for y, total in enumerate(left):
+        ax.annotate(f"{int(total):,}", (total, y), xytext=(4, 0), textcoords="offset points", va="center")
+    ax.set(title=title, xlabel="parameters", ylabel="model", xlim=(0, left.max() * 1.25))
+    ax.invert_yaxis()
+    ax.legend(loc="lower right")
     return fig

@@ -36,7 +36,8 @@ class PrepareReport:
     def summary(self) -> str:
         """One line for the command line and the chapters."""
         total = sum(self.counts.values())
-        return (f"{total} images in {sum(1 for c in self.counts.values() if c)} class folders "
+        empty = sum(1 for c in self.counts.values() if not c)
+        return (f"{total} images in {len(self.counts)} class folders, {empty} of them empty "
                 f"({self.written} written, {self.kept} already there); {self.unlabelled} artworks without a quadrant "
                 f"left out; {len(self.missing)} without an image; {len(self.invalid)} unreadable")
 

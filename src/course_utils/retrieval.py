@@ -130,6 +130,7 @@ def quadrant_precision(gallery: Gallery, k: int = 10, seed: int = 123) -> pd.Dat
         relevant = query_relevance(gallery, quadrant)
         ranking = rank_by_point(gallery.points, quadrant_point(quadrant))
         rows[quadrant] = {"relevant in gallery": int(relevant.sum()),
+                          f"best possible@{k}": min(int(relevant.sum()), k) / k,
                           f"precision@{k}": precision_at_k(ranking, relevant, k),
                           f"random precision@{k}": random_precision(relevant, k, seed=seed),
                           "random (expected)": float(relevant.mean())}
@@ -159,16 +160,18 @@ def query(gallery: Gallery, text: str) -> tuple[np.ndarray, str]:
 
 
 def show_results(gallery: Gallery, ranking: np.ndarray, k: int = 8, relevant: np.ndarray | None = None,
-                 title: str = "", ncols: int = 8):
-    """The top-k artworks as a gallery, each captioned with its class (✓/✗ when relevance is given)."""
+                 title: str = "", ncols: int = 9, query: int | None = None):
+    """The top-k artworks as a gallery captioned with their classes (✓/✗ given relevance; the query image first)."""
     from course_utils.plots import image_grid
 
-    top = np.asarray(ranking)[:k]
+    top = [int(i) for i in np.asarray(ranking)[:k]]
     captions = []
     for i in top:
         mark = "" if relevant is None else ("✓ " if relevant[i] else "✗ ")
         captions.append(f"{mark}{gallery.classes[i]}")
-    return image_grid([gallery.paths[i] for i in top], captions, ncols=min(ncols, k), title=title)
+    if query is not None:
+        top, captions = [query, *top], [f"QUERY: {gallery.classes[query]}", *captions]
+    return image_grid([gallery.paths[i] for i in top], captions, ncols=min(ncols, len(top)), title=title)
 
 
 def query_choices() -> list[str]:

@@ -225,6 +225,28 @@ def load_run(tag: str, settings: Settings | None = None) -> Run | None:
 
 
 def train_or_load(name: str, split: Split, settings: Settings | None = None, **kwargs) -> Run:
-    """Reuse a saved run when there is one (same data, profile, seed and tag), else train it."""
+    """Reuse a saved run when there is one (same data, profile, seed, tag and validation images), else train it."""
     tag = kwargs.get("tag") or name
-    return load_run(tag, settings) or train(name, split, settings, **kwargs)
+    saved = load_run(tag, settings)
+    if saved is not None and list(saved.val_ids) == list(split.val_ids):
+        return saved
+    return train(name, split, settings, **kwargs)
+
+
+def standard_callbacks(early_stopping: int | None = None, checkpoint_dir: str | Path | None = None,
+                       monitor: str = "val_loss") -> list:
+    """Optional callbacks for ``train(callbacks=...)``: stop when ``monitor`` has not improved for
+    ``early_stopping`` epochs (keeping the best weights), and save the best model to ``checkpoint_dir``."""
+    import keras
+
+    callbacks = []
+    if early_stopping is not None:
+        if early_stopping < 1:
+            raise ValueError(f"early_stopping={early_stopping}: give the patience in epochs (1 or more) or None")
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=early_stopping,
+                                                       restore_best_weights=True))
+    if checkpoint_dir is not None:
+        folder = Path(checkpoint_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        callbacks.append(keras.callbacks.ModelCheckpoint(folder / "best.keras", monitor=monitor, save_best_only=True))
+    return callbacks

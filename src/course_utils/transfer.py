@@ -28,6 +28,8 @@ WEIGHTS_HOST = "https://storage.googleapis.com"
 EPOCHS = {"smoke": (1, 1), "quick": (3, 3), "full": (10, 5)}
 #: Fine-tuning moves pretrained weights only a little: ten times below Adam's default rate.
 FINE_TUNE_RATE = 1e-4
+#: Fine-tuning unfreezes the backbone from this fraction of its depth on (its last 30 %: the most specific layers).
+FINE_TUNE_FROM = 0.7
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,15 @@ def fit_transfer(split: Split, settings: Settings | None = None, name: str = "mo
     frozen = train(frozen_backbone, split, settings, epochs=frozen_epochs, tag=tags[0], verbose=verbose)
 
     def fine_tuned():
-        return unfreeze(frozen.model)
+        return unfreeze(frozen.model, FINE_TUNE_FROM)
 
     tuned = train(fine_tuned, split, settings, epochs=tune_epochs, tag=tags[1], learning_rate=FINE_TUNE_RATE,
                   verbose=verbose)
     return TransferRuns(frozen, tuned, choice)
+
+
+def stage_histories(runs: TransferRuns) -> dict:
+    """Both stages' histories for ``plots.training_curves``, the fine-tuning epochs numbered on from the frozen ones."""
+    tuned = runs.finetuned.history.copy()
+    tuned["epoch"] = tuned["epoch"] + len(runs.frozen.history)
+    return {"frozen backbone": runs.frozen.history, "fine-tuned": tuned}

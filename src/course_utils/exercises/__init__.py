@@ -65,16 +65,16 @@ class Exercise:
     def _report(self, ok: bool, message: str) -> bool:
         """Print the verdict and remember it."""
         self.results.append(ok)
-        print(f"{'✓' if ok else '✗'} {self.name}: {message}")
+        print(f"{'✓' if ok else '✗'} `{self.variable}`: {message}")
         return ok
 
     def hint(self) -> None:
         """Print a hint."""
-        print(f"Hint ({self.name}): {self.hint_text}")
+        print(f"Hint for `{self.variable}`: {self.hint_text}")
 
     def solution(self) -> None:
         """Print the solution."""
-        print(f"Solution ({self.name}):\n{self.solution_text}")
+        print(f"Solution for `{self.variable}`:\n{self.solution_text}")
 
 
 def expect_number(answer: Any, what: str) -> float:
