@@ -22,6 +22,8 @@ def test_two_logical_devices_give_two_replicas_and_a_doubled_global_batch(mirror
     assert mirrored["replicas"] == 2 and mirrored["run_replicas"] == 2
     assert len(mirrored["devices"]) == 2 and all("CPU" in d for d in mirrored["devices"])
     assert mirrored["global_batch"] == 2 * mirrored["per_replica_batch"] == 16
+    # train() fed 16 images per step (8 per replica), so an epoch has ceil(n / 16) steps, not ceil(n / 8)
+    assert mirrored["steps_per_epoch"] == math.ceil(mirrored["train_images"] / 16)
 
 
 @pytest.mark.slow

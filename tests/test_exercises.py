@@ -56,13 +56,13 @@ TOY = Exercise("Toy", "toy_answer", "a positive number", _positive, "Think big."
 
 def test_right_answer_passed_as_argument(capsys):
     assert TOY.check(3) is True
-    assert "✓ Toy: Correct!" in capsys.readouterr().out
+    assert "✓ `toy_answer`: Correct!" in capsys.readouterr().out
     assert TOY.results[-1] is True
 
 
 def test_wrong_answer_gets_the_checkers_feedback(capsys):
     assert TOY.check(-1) is False
-    assert "✗ Toy: It must be positive." in capsys.readouterr().out
+    assert "✗ `toy_answer`: It must be positive." in capsys.readouterr().out
 
 
 def test_reads_the_variable_from_main_when_no_argument(fresh_main, capsys):
@@ -110,7 +110,7 @@ def test_hint_and_solution_print(capsys):
     TOY.hint()
     TOY.solution()
     out = capsys.readouterr().out
-    assert "Hint (Toy): Think big." in out and "Solution (Toy):\ntoy_answer = 1" in out
+    assert "Hint for `toy_answer`: Think big." in out and "Solution for `toy_answer`:\ntoy_answer = 1" in out
 
 
 def test_chapter_accepts_numbers_in_any_form_and_names_known_chapters():
@@ -171,7 +171,7 @@ def test_wrong_types_are_reported_without_raising(case, capsys):
     ex = chapter_module(number).EXERCISES[key]
     for answer in NOT_ANSWERS:
         assert ex.check(answer) is False, f"{answer!r} was accepted"
-        assert f"✗ {ex.name}: " in capsys.readouterr().out
+        assert f"✗ `{ex.variable}`: " in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)

@@ -93,6 +93,21 @@ def one_step(model: str, x: np.ndarray, y: np.ndarray, num_classes: int, weights
     return float(loss), [w0 - w1 for w0, w1 in zip(weights, net.get_weights())]
 
 
+class StepCounter:
+    """A Keras callback that counts training steps (how many batches an epoch was cut into)."""
+
+    def __new__(cls):
+        import keras
+
+        class _Counter(keras.callbacks.Callback):
+            count = 0
+
+            def on_train_batch_end(self, batch, logs=None):
+                self.count += 1
+
+        return _Counter()
+
+
 def relative_difference(a: list, b: list) -> float:
     """Largest difference between two lists of arrays, relative to the largest magnitude in ``a``."""
     scale = max(float(np.abs(x).max()) for x in a) or 1.0
@@ -103,6 +118,7 @@ def run_check(devices: int = 2, model: str = "original", epochs: int = 2, batch_
     """In this (fresh) process: mirror over ``devices`` logical CPUs, compare one step with one device, then train."""
     import tensorflow as tf
 
+    tf.config.set_visible_devices([], "GPU")  # a check of the CPU replicas, also on a machine with a GPU
     logical_cpus(devices)
     from course_utils import models
     from course_utils.data import class_folders, resolve_source
@@ -120,8 +136,9 @@ def run_check(devices: int = 2, model: str = "original", epochs: int = 2, batch_
     start = models.build(model, x.shape[1:], n_classes).get_weights()
     single_loss, single_grads = one_step(model, x, y, n_classes, start, tf.distribute.get_strategy())
     mirror_loss, mirror_grads = one_step(model, x, y, n_classes, start, mirrored)
+    steps = StepCounter()
     run = train(model, split, settings, epochs=epochs, batch_size=batch_size, strategy=mirrored, save=False,
-                verbose=0)
+                mixed_precision=False, verbose=0, callbacks=[steps])
     return {
         "data": resolve_source(settings).name,
         "devices": list(mirrored.extended.worker_devices),
@@ -132,6 +149,8 @@ def run_check(devices: int = 2, model: str = "original", epochs: int = 2, batch_
         "first_step_loss_mirrored": mirror_loss,
         "gradient_relative_difference": relative_difference(single_grads, mirror_grads),
         "run_replicas": run.info["replicas"],
+        "train_images": len(split.y_train),
+        "steps_per_epoch": steps.count / epochs,
         "val_images": len(split.y_val),
         "val_predictions": len(run.val_logits),
         "val_accuracy_keras": float(run.history["val_accuracy"].iloc[-1]),

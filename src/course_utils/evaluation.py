@@ -266,7 +266,8 @@ def plot_confusion(run_or_true, y_pred=None, class_names=None, normalize: str | 
     ax.set_xticks(ticks, [short_name(c) for c in class_names], rotation=45, ha="right")
     ax.set_yticks(ticks, [f"{short_name(c)} (n={n})" for c, n in zip(class_names, support)])
     ax.grid(False)
-    ax.set(xlabel="predicted class", ylabel="true class (validation images)", title=title or default_title)
+    ax.set(xlabel="predicted class", ylabel="true class (validation images, n = how many)",
+           title=title or default_title)
     if colorbar:
         ax.figure.colorbar(image, ax=ax, label="share of the true class" if normalize else "images")
     return ax.figure
@@ -302,14 +303,16 @@ def plot_comparison(table: pd.DataFrame, metric: str = "balanced accuracy", titl
         raise ValueError(f"metric {metric!r} is not a column of the table; use one of {list(table.columns)}")
     is_baseline = table["baseline"].astype(bool) if "baseline" in table.columns else pd.Series(False, table.index)
     bars = table[~is_baseline]
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * len(bars) + 3), 4.6))
+    fig, ax = plt.subplots(figsize=(max(7.5, 1.3 * len(bars) + 5), 4.6))
     ax.bar(range(len(bars)), bars[metric], color=PALETTE[0])
     for i, value in enumerate(bars[metric]):
         ax.annotate(f"{value:.2f}", (i, value), ha="center", va="bottom", fontsize=10)
     for (label, row), colour, style in zip(table[is_baseline].iterrows(), PALETTE[1:], ("--", ":", "-.")):
-        ax.axhline(row[metric], color=colour, linestyle=style, linewidth=2, label=f"{label}: {row[metric]:.2f}")
+        ax.axhline(row[metric], color=colour, linestyle=style, linewidth=2,
+                   label=f"{label.removeprefix('baseline: ')}: {row[metric]:.2f}")
     ax.set_xticks(range(len(bars)), bars.index, rotation=20, ha="right")
     ax.set(xlabel="model", ylabel=metric, title=title or f"{metric} on the validation images")
+    ax.set_ylim(0, 1.12 * max(float(table[metric].max()), 1e-9))
     if is_baseline.any():
-        ax.legend(fontsize=9, loc="lower right")
+        ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="baselines (lines)")
     return fig

@@ -65,7 +65,7 @@ def matmul_peak(n: int = 4096, dtype: str = "float32", reps: int = 10, repeats: 
         def run():
             c = a
             for _ in range(reps):
-                c = tf.matmul(c, b) * 1e-3  # rescaled so float16 stays finite
+                c = tf.matmul(c, b) * (2 / n)  # keeps the values near 0.5, so float16 stays finite
             return tf.reduce_sum(c)
 
         run().numpy()  # trace and warm up

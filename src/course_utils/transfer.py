@@ -184,7 +184,10 @@ def fit_transfer(split: Split, settings: Settings | None = None, name: str = "mo
 
 
 def stage_histories(runs: TransferRuns) -> dict:
-    """Both stages' histories for ``plots.training_curves``, the fine-tuning epochs numbered on from the frozen ones."""
+    """Both stages' histories for ``plots.training_curves``: fine-tuning numbered on, starting where stage 1 ended."""
+    import pandas as pd
+
+    frozen = runs.frozen.history
     tuned = runs.finetuned.history.copy()
-    tuned["epoch"] = tuned["epoch"] + len(runs.frozen.history)
-    return {"frozen backbone": runs.frozen.history, "fine-tuned": tuned}
+    tuned["epoch"] = tuned["epoch"] + len(frozen)
+    return {"frozen backbone": frozen, "fine-tuned": pd.concat([frozen.tail(1), tuned], ignore_index=True)}

@@ -213,10 +213,18 @@ def project_lock(folder: Path) -> Iterator[None]:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def trials_in_order(tuner: kt.Tuner) -> list:
+    """The search's trials in the order they started (their IDs need not sort that way after a resume)."""
+    trials = tuner.oracle.trials
+    order = [i for i in getattr(tuner.oracle, "start_order", []) if i in trials]
+    return [trials[i] for i in order + sorted(set(trials) - set(order))]
+
+
 def failed_trials(tuner: kt.Tuner) -> list[str]:
     """Each trial that did not complete, with its status and the last line of its error."""
     failed = []
-    for trial_id, trial in sorted(tuner.oracle.trials.items()):
+    for trial in trials_in_order(tuner):
+        trial_id = trial.trial_id
         if trial.status != kt.engine.trial.TrialStatus.COMPLETED:
             last = (trial.message or "no message").strip().splitlines()[-1]
             failed.append(f"trial {trial_id} ({trial.status}): {last}")
@@ -263,8 +271,8 @@ def _value_at_best_step(trial, metric: str) -> float | None:
 def trials_table(tuner: kt.Tuner) -> pd.DataFrame:
     """One row per trial: status, score (best validation macro-F1), other validation scores and hyperparameters."""
     rows = []
-    for trial_id, trial in sorted(tuner.oracle.trials.items()):
-        row = {"trial": trial_id, "status": trial.status, "score (val macro-F1)": trial.score}  # at the best epoch
+    for trial in trials_in_order(tuner):
+        row = {"trial": trial.trial_id, "status": trial.status, "score (val macro-F1)": trial.score}  # at the best epoch
         for metric in ("val_balanced_accuracy", "val_accuracy"):
             row[metric.replace("_", " ")] = _value_at_best_step(trial, metric)
         row["best epoch"] = None if trial.best_step is None else trial.best_step + 1
@@ -283,11 +291,12 @@ def plot_search(table: pd.DataFrame, baseline: float | None = None, baseline_lab
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     x = range(1, len(table) + 1)
     ax.plot(x, score, "o", color=PALETTE[0], markersize=8, label="trial")
-    ax.plot(x, score.cummax(), "-", color=PALETTE[2], label="best so far")
+    ax.plot(x, score.cummax(), "-", color=PALETTE[2], drawstyle="steps-post", label="best so far")
     if baseline is not None:
         ax.axhline(baseline, color=PALETTE[1], linestyle="--", label=f"{baseline_label}: {baseline:.2f}")
     ax.set_xticks(list(x), list(table.index))
-    ax.set(xlabel="trial (in the order they ran)", ylabel="validation macro-F1",
+    ax.set_ylim(0, 1.15 * max(float(score.max()), baseline or 0.0, 1e-9))
+    ax.set(xlabel="trial ID (in the order they ran)", ylabel="validation macro-F1 (best epoch)",
            title="Hyperparameter search: score per trial")
     ax.legend(fontsize=9)
     return fig

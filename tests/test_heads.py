@@ -1,0 +1,184 @@
+"""New heads on the original CNN: targets from hand-made shares, output shapes, losses, saving and reloading,
+label sets of the 7 classes, quadrants of the predictors, and the regression / multi-label scores."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_utils import heads, models, scores
+from course_utils.labels import CLASS_NAMES, MERGED, QUADRANTS, label_table, shares_frame, va_targets
+from course_utils.pipeline import Split
+from course_utils.settings import Settings
+
+# Three hand-made artworks: their targets can be worked out by hand from data/emotions.csv.
+SHARES = shares_frame({
+    "a" * 24: {"happiness": 0.6, "sadness": 0.3},  # valence (0.48 - 0.21) / 0.9 = 0.3, arousal (0.27 - 0.135) / 0.9
+    "b" * 24: {"anger": 0.5, "love": 0.5},  # valence (-0.6 + 0.75) / 2 = 0.075, arousal (0.7 + 0.3) / 2 = 0.5
+    "c" * 24: {"neutral": 0.7},  # exactly neutral's point (0, -0.5)
+})
+IDS = list(SHARES.index)
+
+
+def hand_table() -> pd.DataFrame:
+    """A labels.csv-like table of the three artworks: flags, merged flags, class and targets."""
+    return pd.concat([label_table(SHARES, 0.4), va_targets(SHARES)], axis=1)
+
+
+def tiny_split(n_train=3, size=32) -> Split:
+    """Random images carrying the three hand-made artworks' IDs."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (n_train, size, size, 3), dtype=np.uint8)
+    return Split(x_train=x, y_train=np.zeros(n_train, np.int32), x_val=x[:2], y_val=np.zeros(2, np.int32),
+                 train_ids=IDS[:n_train], val_ids=IDS[:2], class_names=list(CLASS_NAMES))
+
+
+def test_targets_from_hand_made_shares():
+    split = tiny_split()
+    va = heads.va_split(split, hand_table())
+    np.testing.assert_allclose(va.y_train, [[0.3, 0.15], [0.075, 0.5], [0.0, -0.5]], atol=1e-6)
+    np.testing.assert_allclose(va.y_val, va.y_train[:2])
+    assert va.y_train.dtype == np.float32
+    assert va.x_train is split.x_train and va.train_ids == split.train_ids  # same images, other targets
+    assert split.y_train.dtype == np.int32  # the original split is left alone
+
+
+def test_multilabel_targets_are_the_merged_flags():
+    multi = heads.multilabel_split(tiny_split(), hand_table())
+    # a: happiness 0.6 (Euphoric) only at 0.4; b: anger + love (Aggressive, Euphoric); c: neutral (Calm)
+    np.testing.assert_array_equal(multi.y_train, [[0, 1, 0], [1, 1, 0], [0, 0, 1]])
+    four = heads.multilabel_split(tiny_split(), hand_table(), QUADRANTS)
+    assert four.y_train.shape == (3, 4)
+
+
+def test_targets_name_what_is_missing():
+    table = hand_table()
+    with pytest.raises(KeyError, match="not in labels.csv"):
+        heads.targets(table, ["f" * 24], heads.VA_COLUMNS)
+    with pytest.raises(KeyError, match="column"):
+        heads.targets(table, IDS, ["dominance"])
+    table.loc[IDS[0], "valence"] = np.nan
+    with pytest.raises(ValueError, match="missing"):
+        heads.targets(table, IDS, heads.VA_COLUMNS)
+    with pytest.raises(ValueError, match="neither"):
+        heads.label_columns(("Calm", "Euphoric"))
+
+
+def test_heads_keep_the_original_body_and_change_only_the_output():
+    original = models.build("original").count_params()
+    assert original == models.STUDY_PARAMS["original"]  # build(name) is untouched
+    regression = heads.va_regression()
+    assert regression.output_shape == (None, 2)
+    assert regression.count_params() == original - 129 * 5  # 7 -> 2 outputs of the 128-unit layer
+    assert heads.multilabel().output_shape == (None, 3)
+    assert heads.multilabel(n_labels=4).output_shape == (None, 4)
+    body = heads.original_body()
+    assert body.output_shape == (None, 128)
+    assert [type(layer).__name__ for layer in body.layers] == [
+        type(layer).__name__ for layer in models.build("original").layers[:-1]]
+
+
+def test_losses_are_mse_and_binary_cross_entropy_on_logits():
+    import keras
+
+    from course_utils.training import compile_model
+
+    x = tiny_split(size=32).x_train
+    regression = compile_model(heads.va_regression((32, 32, 3)), loss="mean_squared_error",
+                               metrics=["mean_absolute_error"])
+    y = np.array([[0.3, 0.15], [0.075, 0.5], [0.0, -0.5]], np.float32)
+    pred = regression.predict(x, verbose=0)
+    loss, mae = regression.evaluate(x, y, verbose=0)
+    assert loss == pytest.approx(np.mean((pred - y) ** 2), rel=1e-4)
+    assert mae == pytest.approx(np.mean(np.abs(pred - y)), rel=1e-4)
+
+    multi = compile_model(heads.multilabel((32, 32, 3)), loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    labels = np.array([[0, 1, 0], [1, 1, 0], [0, 0, 1]], np.float32)
+    logits = multi.predict(x, verbose=0).astype(float)
+    p = heads.sigmoid(logits)
+    expected = -np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p))
+    assert multi.evaluate(x, labels, verbose=0)[0] == pytest.approx(expected, rel=1e-3)
+
+
+def test_class_names_read_as_label_sets():
+    sets = heads.class_label_sets(range(7), CLASS_NAMES)
+    assert sets.tolist()[CLASS_NAMES.index("Aggressive + Calm")] == [1, 0, 1]
+    assert sets.tolist()[CLASS_NAMES.index("Aggressive + Euphoric + Calm")] == [1, 1, 1]
+    assert sets.sum(axis=0).tolist() == [4, 4, 4]  # each label is in four of the seven classes
+
+
+def test_class_probabilities_add_up_over_the_classes_holding_a_label():
+    logits = np.full((2, 7), -30.0)
+    logits[0, CLASS_NAMES.index("Euphoric + Calm")] = 30.0
+    logits[1] = 0.0  # uniform: each label is in 4 of 7 classes
+    probs = heads.class_label_probabilities(logits, CLASS_NAMES)
+    np.testing.assert_allclose(probs[0], [0, 1, 1], atol=1e-9)
+    np.testing.assert_allclose(probs[1], [4 / 7] * 3)
+
+
+def test_predicted_quadrants_and_their_hit_rates():
+    va_pred = np.array([[0.5, 0.5], [-0.5, -0.5], [-0.5, 0.5]])  # Euphoric, Melancholy -> Calm, Aggressive
+    logits = np.full((3, 7), -30.0)
+    logits[:, CLASS_NAMES.index("Calm")] = 30.0
+    quadrants = heads.predicted_quadrants(va_pred, logits, CLASS_NAMES, np.array([0.2, 0.1]), IDS)
+    assert quadrants["regression"].tolist() == ["Euphoric", "Calm", "Aggressive"]
+    assert quadrants["7-class CNN"].tolist() == ["Calm"] * 3
+    assert quadrants["training mean"].tolist() == ["Euphoric"] * 3
+    flags = heads.flags(hand_table(), IDS)  # a: E; b: A, E; c: C
+    hits = scores.hit_rates(quadrants, flags)
+    assert hits.loc["regression", "among its quadrants"] == pytest.approx(1 / 3)  # only a (Euphoric) is right
+    assert hits.loc["7-class CNN", "among its quadrants"] == pytest.approx(1 / 3)  # only c is Calm
+    assert hits.loc["training mean", "among its quadrants"] == pytest.approx(2 / 3)  # a and b are Euphoric
+    assert hits.loc["training mean", "says Euphoric"] == 1.0
+    with pytest.raises(ValueError, match="Melancholy"):
+        scores.hit_rates(pd.DataFrame({"x": ["Melancholy"] * 3}, index=IDS), flags)
+
+
+def test_regression_scores_against_the_training_mean():
+    y = np.array([[0.1, 0.2], [0.5, -0.4], [-0.3, 0.6], [0.4, 0.0]])
+    table = scores.regression_scores(y, y, train_mean=np.array([0.9, 0.9]))
+    assert table.loc["model", "MAE valence"] == 0 and table.loc["model", "R² arousal"] == 1
+    assert table.loc["training mean", "R² valence"] < 0  # a constant other than the validation mean
+    own = scores.regression_scores(y, y, train_mean=y.mean(axis=0))
+    assert own.loc["training mean", "R² valence"] == pytest.approx(0, abs=1e-12)
+    with pytest.raises(ValueError, match="shapes"):
+        scores.regression_scores(y, y[:, :1], y.mean(axis=0))
+
+
+def test_thresholds_and_label_scores_on_a_known_case():
+    y = np.array([[1, 0], [1, 0], [0, 1], [0, 0]])
+    probs = np.array([[0.3, 0.9], [0.35, 0.1], [0.1, 0.8], [0.05, 0.2]])
+    thresholds = scores.tune_thresholds(y, probs)
+    assert thresholds[0] == pytest.approx(0.15)  # the lowest threshold that keeps both positives and no negative
+    table = scores.multilabel_scores(y, probs, ["A", "B"], thresholds)
+    assert table.loc["A", "F1 at 0.5"] == 0 and table.loc["A", "F1 at threshold"] == 1
+    assert table.loc["A", "ROC-AUC"] == 1
+    assert np.isnan(scores.multilabel_scores(np.array([[1], [1]]), np.array([[0.2], [0.9]]), ["C"])
+                    .loc["C", "ROC-AUC"])
+    sets = scores.label_set_scores([[1, 0, 1], [0, 1, 0], [1, 1, 0]], [[1, 0, 0], [0, 1, 0], [1, 1, 0]])
+    assert sets["exact match"] == pytest.approx(2 / 3) and sets["Hamming loss"] == pytest.approx(1 / 9)
+    np.testing.assert_array_equal(scores.majority_label_sets(np.array([[1, 0], [1, 1], [0, 0]]), 2), [[1, 0], [1, 0]])
+    comparison = scores.label_comparison(np.array(y), {"perfect": y, "none": np.zeros_like(y)}, ["A", "B"])
+    assert comparison.loc["perfect", "exact match"] == 1 and comparison.loc["none", "F1 A"] == 0
+
+
+@pytest.mark.slow
+def test_train_or_load_model_saves_then_reloads(tmp_path, monkeypatch):
+    import functools
+
+    from course_utils import training
+
+    settings = Settings(data="sample", profile="smoke", data_dir=tmp_path, seed=123)
+    va = heads.va_split(tiny_split(), hand_table())
+    builder = functools.partial(heads.va_regression, (32, 32, 3))
+    run, model = heads.train_or_load_model(builder, va, settings, tag="va-test", epochs=1, verbose=0,
+                                           loss="mean_squared_error")
+    assert heads.model_path("va-test", settings).is_file()
+    assert run.val_logits.shape == (2, 2)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a saved model must be reloaded, not retrained")
+
+    monkeypatch.setattr(training, "train", no_training)
+    again, reloaded = heads.train_or_load_model(builder, va, settings, tag="va-test")
+    np.testing.assert_allclose(reloaded.predict(va.x_val, verbose=0), model.predict(va.x_val, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(again.val_logits, run.val_logits)

@@ -1,0 +1,176 @@
+"""Training: epochs per profile, the history, saved runs, reuse without retraining, callbacks, the study's
+numbers beside ours (study.py), and a learning check that catches images and labels getting out of step."""
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_utils import study, training
+from course_utils.pipeline import Split, load_split
+from course_utils.settings import Settings
+
+CLASS_NAMES = [f"class {k}" for k in range(7)]
+
+
+def tiny_split(seed: int = 0, n_train: int = 24, n_val: int = 8, size: int = 32) -> Split:
+    """Random images in memory: enough to run the machinery, not to learn."""
+    rng = np.random.default_rng(seed)
+    return Split(
+        x_train=rng.integers(0, 256, (n_train, size, size, 3), dtype=np.uint8),
+        y_train=rng.integers(0, 7, n_train).astype(np.int32),
+        x_val=rng.integers(0, 256, (n_val, size, size, 3), dtype=np.uint8),
+        y_val=np.array([5, 5, 5, 4, 4, 0, 5, 1][:n_val], dtype=np.int32),
+        train_ids=[f"t{i:03d}" for i in range(n_train)], val_ids=[f"v{i:03d}" for i in range(n_val)],
+        class_names=CLASS_NAMES, seed=seed,
+    )
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    return Settings(data="sample", profile="smoke", data_dir=tmp_path_factory.mktemp("data"), seed=7)
+
+
+@pytest.fixture(scope="module")
+def run(settings):
+    """One short saved run of the original CNN on the tiny split."""
+    return training.train("original", tiny_split(), settings, epochs=2, verbose=0)
+
+
+def test_epochs_per_profile():
+    assert training.epochs_for("original", "full") == 10
+    assert {training.epochs_for(n, "full") for n in ("dropout", "lenet5", "lenet5_relu", "alexnet")} == {15}
+    assert training.epochs_for("original", "smoke") == training.epochs_for("alexnet", "smoke") == 2
+    assert training.epochs_for("original", "quick") < training.epochs_for("original", "full")
+
+
+def test_history_columns_and_values(run):
+    h = run.history
+    assert list(h.columns) == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss", "seconds"]
+    assert h["epoch"].tolist() == [1, 2] and (h["seconds"] > 0).all()
+    assert h[["accuracy", "val_accuracy"]].stack().between(0, 1).all()
+    assert run.epochs == 2 and run.params == 4 * 4 * 64 * 128 + 128 + 23584 + 903  # 32×32 input: flatten 4×4×64
+    assert run.val_logits.shape == (8, 7) and run.val_pred.shape == (8,)
+    assert run.info["profile"] == "smoke" and run.info["seed"] == 7 and run.info["mixed_precision"] is False
+
+
+def test_saved_run_reads_back(run, settings):
+    folder = training.run_folder("original", settings)
+    assert folder == settings.data_dir / "runs" / "sample-n240-seed7" / "smoke" / "original-seed7"
+    loaded = training.load_run("original", settings)
+    pd.testing.assert_frame_equal(loaded.history, run.history)
+    np.testing.assert_allclose(loaded.val_logits, run.val_logits)
+    assert loaded.val_ids == run.val_ids and loaded.class_names == CLASS_NAMES and loaded.model is None
+    assert (loaded.name, loaded.epochs, loaded.params) == (run.name, run.epochs, run.params)
+
+
+def test_load_run_of_an_untrained_model_is_none(settings):
+    assert training.load_run("never-trained", settings) is None
+
+
+def test_train_or_load_does_not_retrain(run, settings, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("train_or_load trained although a saved run exists")
+
+    monkeypatch.setattr(training, "train", no_training)
+    again = training.train_or_load("original", tiny_split(), settings)
+    np.testing.assert_allclose(again.val_logits, run.val_logits)
+
+
+def test_train_or_load_retrains_for_other_validation_images(run, settings, monkeypatch):
+    calls = []
+    monkeypatch.setattr(training, "train", lambda *args, **kwargs: calls.append(args) or "trained")
+    other = tiny_split()
+    other.val_ids = [f"w{i}" for i in range(len(other.val_ids))]
+    assert training.train_or_load("original", other, settings) == "trained" and len(calls) == 1
+
+
+def test_early_stopping_and_checkpoint(tmp_path, settings):
+    callbacks = training.standard_callbacks(early_stopping=1, checkpoint_dir=tmp_path / "ckpt")
+    assert [type(c).__name__ for c in callbacks] == ["EarlyStopping", "ModelCheckpoint"]
+    result = training.train("original", tiny_split(), settings, epochs=2, callbacks=callbacks, save=False,
+                            verbose=0)
+    assert result.epochs in (1, 2) and (tmp_path / "ckpt" / "best.keras").is_file()
+    assert training.standard_callbacks() == []
+    with pytest.raises(ValueError, match="early_stopping=0"):
+        training.standard_callbacks(early_stopping=0)
+
+
+# --- the study's numbers beside ours --------------------------------------------------------------------------------
+
+def fake_run(history: dict, val_true, val_pred, name: str = "original") -> training.Run:
+    """A Run with a given history and predictions (logits with the predicted class highest)."""
+    logits = np.eye(7)[np.asarray(val_pred)]
+    history = pd.DataFrame({"epoch": np.arange(1, len(history["loss"]) + 1), **history})
+    return training.Run(name=name, history=history, seconds=1.0, epochs=len(history), params=5,
+                        class_names=CLASS_NAMES, val_true=np.asarray(val_true), val_logits=logits,
+                        val_ids=[str(i) for i in range(len(val_true))])
+
+
+class Source:
+    name, is_sample = "sample", True
+
+
+def test_majority_share():
+    assert study.majority_share([5, 5, 5, 4]) == 0.75
+    with pytest.raises(ValueError, match="empty"):
+        study.majority_share([])
+
+
+def test_curve_reading_sees_overfitting():
+    overfit = {"accuracy": [0.5, 0.7, 0.9], "loss": [1.5, 1.0, 0.4], "val_accuracy": [0.5, 0.5, 0.45],
+               "val_loss": [1.3, 1.2, 1.6]}
+    text = study.curve_reading(pd.DataFrame({"epoch": [1, 2, 3], **overfit}))
+    assert "lowest after epoch 2" in text and "overfits" in text and "memorises" in text
+    still = {"accuracy": [0.4, 0.5], "loss": [1.5, 1.4], "val_accuracy": [0.45, 0.5], "val_loss": [1.4, 1.3]}
+    text = study.curve_reading(pd.DataFrame({"epoch": [1, 2], **still}))
+    assert "no overfitting yet" in text and "memorises" not in text
+
+
+def test_baseline_reading_and_comparison():
+    history = {"accuracy": [0.6], "loss": [1.0], "val_accuracy": [0.5], "val_loss": [1.1]}
+    run = fake_run(history, val_true=[5, 5, 5, 4], val_pred=[5, 5, 5, 5])
+    text = study.baseline_reading(run, Source())
+    assert "offline sample (not WikiArt)" in text and "barely differs from the 0.75" in text
+    assert "'class 5'" in text
+    table = study.comparison(run, Source())
+    assert list(table.index) == ["this run", "the study (reported)"]
+    assert table.loc["this run", "validation accuracy"] == 0.75
+    assert table.loc["this run", "study RMSE (class indices)"] == 0.5  # one error of 1 in 4: sqrt(1/4)
+    assert table.loc["the study (reported)", "study RMSE (class indices)"] == 1.98
+    assert table.loc["the study (reported)", "parameters"] == 1_867_815
+
+
+# --- the learning check ------------------------------------------------------------------------------------------
+
+LEARNING_N = 800  # artworks in the sample; about 655 get a class
+LEARNING_SIZE = 32  # pixels: small enough to train in seconds, large enough for the sample's palettes and strokes
+LEARNING_EPOCHS = 8
+LEARNING_MARGIN = 0.08  # measured over seeds 1–7 and 123: +0.107 … +0.183; shuffled labels: +0.000
+
+
+@pytest.mark.slow
+def test_the_original_cnn_learns_more_than_the_majority_class():
+    """On the sample, the original CNN must beat "always the most frequent class" clearly: images and labels
+    that got out of step (a wrong order, a shuffle of one without the other) leave it at the majority share."""
+    from course_utils.prepare import prepare
+    from course_utils.sample import write_sample
+
+    root = Path(os.environ["COURSE_DATA_DIR"]) / f"learning-check-n{LEARNING_N}-seed123"
+    write_sample(root / "data", n=LEARNING_N, seed=123, overwrite=False)
+    if not (root / "classes" / "prepare.json").is_file():
+        prepare(root / "data", root / "classes")
+    start = time.perf_counter()
+    split = load_split(root / "classes", seed=123, stratified=True, image_size=LEARNING_SIZE)
+    settings = Settings(data="sample", profile="smoke", data_dir=root, seed=123)
+    result = training.train("original", split, settings, epochs=LEARNING_EPOCHS, save=False, verbose=0)
+    share = study.majority_share(split.y_val)
+    accuracy = float(result.history["val_accuracy"].iloc[-1])
+    print(f"learning check: validation accuracy {accuracy:.3f}, majority share {share:.3f}, "
+          f"{len(split.y_val)} validation images, {time.perf_counter() - start:.1f} s")
+    assert accuracy >= share + LEARNING_MARGIN, (
+        f"validation accuracy {accuracy:.3f} is not clearly above the majority share {share:.3f}: "
+        "are images and labels still in step?")
