@@ -194,7 +194,7 @@ def test_chapter_figures_follow_the_house_style(built):
     tables = {n: architecture.layer_table(m) for n, m in built.items()}
     figures = [
         plots.batch_grid(x, [0, 4, 5], ["A", "B", "C", "D", "E", "F", "G"], ncols=3),
-        plots.feature_map_grid(np.random.default_rng(0).random((1, 8, 8, 4)), ncols=4),
+        plots.feature_map_grid(np.random.default_rng(0).random((1, 8, 8, 4)), image=x[0], ncols=5),
         plots.activation_curves(architecture.activation_table()),
         plots.gradient_bars({"a": architecture.pd.Series([1e-3, 1e-2]), "b": architecture.pd.Series([2e-3, 3e-3])}),
         plots.parameter_budget_bars(architecture.parameter_budget(tables)),

@@ -50,12 +50,16 @@ class Split:
 
 def study_file_split(folder: Path, seed: int = 123, validation_split: float = 0.2, image_size: int = 125):
     """The study's file lists: exactly the files ``image_dataset_from_directory`` puts in each subset."""
+    import contextlib
+    import io
+
     import keras
 
-    train, val = keras.utils.image_dataset_from_directory(
-        folder, validation_split=validation_split, subset="both", seed=seed,
-        image_size=(image_size, image_size), batch_size=None, verbose=False,
-    )
+    with contextlib.redirect_stdout(io.StringIO()):  # Keras prints "Using N files for …" even with verbose=False
+        train, val = keras.utils.image_dataset_from_directory(
+            folder, validation_split=validation_split, subset="both", seed=seed,
+            image_size=(image_size, image_size), batch_size=None, verbose=False,
+        )
     names = list(train.class_names)
     return list(train.file_paths), list(val.file_paths), names
 

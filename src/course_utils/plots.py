@@ -80,9 +80,11 @@ def heatmap(frame, title: str, xlabel: str, ylabel: str, fmt: str = ".0%", ax=No
     return ax
 
 
-def training_curves(histories: dict, title: str = "Training curves"):
-    """Accuracy and loss per epoch, training dashed and validation solid, one colour per run."""
+def training_curves(histories: dict, title: str = "Training curves", baseline: float | None = None):
+    """Accuracy and loss per epoch, training dashed and validation solid, one colour per run; ``baseline`` draws
+    the majority-class share (the accuracy of always giving the most frequent answer) as a grey line."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, (acc, loss) = plt.subplots(1, 2, figsize=(11, 4.2))
     for colour, (label, h) in zip(PALETTE, histories.items()):
@@ -90,6 +92,10 @@ def training_curves(histories: dict, title: str = "Training curves"):
             if key in h:
                 ax.plot(h["epoch"], h[key], "--", color=colour, label=f"{label} (training)")
                 ax.plot(h["epoch"], h[f"val_{key}"], "-", color=colour, marker="o", label=f"{label} (validation)")
+    if baseline is not None:
+        acc.axhline(baseline, color="grey", linestyle=":", linewidth=2, label=f"majority-class share ({baseline:.2f})")
+    for ax in (acc, loss):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     acc.set(title="Accuracy", xlabel="epoch", ylabel="accuracy (share correct)")
     loss.set(title="Loss", xlabel="epoch", ylabel="cross-entropy loss")
     acc.legend(fontsize=9)
@@ -223,11 +229,17 @@ def batch_grid(x, y, class_names, n: int = 12, ncols: int = 6, title: str = "Ima
     return array_grid(x[:n], [class_names[int(i)] for i in y[:n]], ncols, title)
 
 
-def feature_map_grid(maps, ncols: int = 8, title: str = "Feature maps"):
-    """Each channel of one image's layer output as a small picture (bright: the filter responds strongly)."""
+def feature_map_grid(maps, image=None, ncols: int = 6, title: str = "Feature maps"):
+    """Each channel of one image's layer output as a small picture (bright: the filter responds strongly),
+    after the input ``image`` when one is given."""
+    import numpy as np
+
     maps = maps[0] if maps.ndim == 4 else maps
-    return array_grid([maps[:, :, k] for k in range(maps.shape[-1])],
-                      [f"filter {k + 1}" for k in range(maps.shape[-1])], ncols, title, size=1.5, cmap=SEQUENTIAL)
+    pictures = [maps[:, :, k] for k in range(maps.shape[-1])]
+    titles = [f"filter {k + 1}" for k in range(maps.shape[-1])]
+    if image is not None:
+        pictures, titles = [np.asarray(image, dtype=np.uint8), *pictures], ["input", *titles]  # RGB ignores cmap
+    return array_grid(pictures, titles, ncols, title, size=1.6, cmap=SEQUENTIAL)
 
 
 def activation_curves(table):

@@ -58,7 +58,7 @@ def comparison(run, source) -> pd.DataFrame:
 def curve_reading(history: pd.DataFrame) -> str:
     """The curves in words: the gap between training and validation, and the epoch where validation loss bottomed."""
     last = history.iloc[-1]
-    gap = float(last["accuracy"] - last["val_accuracy"])
+    gap = round(float(last["accuracy"] - last["val_accuracy"]), 2) + 0.0  # + 0.0: no "-0.00"
     best = int(history.loc[history["val_loss"].idxmin(), "epoch"])
     epochs = int(last["epoch"])
     lines = [f"After {epochs} epochs, training accuracy is {last['accuracy']:.2f} and validation accuracy "
@@ -80,7 +80,7 @@ def baseline_reading(run, source) -> str:
     accuracy, share = scores["validation accuracy"], scores["majority-class share (validation)"]
     majority = run.class_names[int(np.bincount(np.asarray(run.val_true, dtype=int)).argmax())]
     data = "the offline sample (not WikiArt)" if source.is_sample else "WikiArt Emotions"
-    margin = accuracy - share
+    margin = round(accuracy - share, 2) + 0.0
     verdict = ("barely differs from" if abs(margin) < 0.03 else "beats" if margin > 0 else "falls below")
     return (f"On {data}, validation accuracy {accuracy:.2f} {verdict} the {share:.2f} a model would get by always "
             f"answering {majority!r}, the most frequent validation class ({margin:+.2f}); "

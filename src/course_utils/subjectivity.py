@@ -377,29 +377,14 @@ def plot_group_accuracy(tables: Mapping[str, pd.DataFrame], title: str = "Accura
 
 
 def plot_group_confusions(y_true, y_pred, groups, class_names: Sequence[str] = CLASS_NAMES,
-                          title: str = "Confusion per group"):
-    """Small multiples: a row-normalised confusion matrix (true × predicted) per group; rows without images blank."""
-    import matplotlib.pyplot as plt
-
-    from course_utils.evaluation import confusion
+                          title: str = "Confusion per group", ncols: int = 2):
+    """Small multiples: a row-normalised confusion matrix (true × predicted) per group (evaluation's heatmaps)."""
+    from course_utils.evaluation import plot_confusions
 
     y_true, y_pred, groups = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups)
-    names = sorted(set(groups))
-    fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names) + 1, 4.4), squeeze=False)
-    labels = list(range(len(class_names)))
-    for ax, name in zip(axes[0], names):
-        inside = groups == name
-        rows = confusion(y_true[inside], y_pred[inside], len(class_names), normalize=None).sum(axis=1)
-        image = ax.imshow(confusion(y_true[inside], y_pred[inside], len(class_names)), vmin=0, vmax=1)
-        ax.set_xticks(labels, [str(i) for i in labels], fontsize=8)
-        ax.set_yticks(labels, [f"{i} (n={int(r)})" for i, r in zip(labels, rows)], fontsize=8)
-        ax.set(title=f"{name} (n={int(inside.sum())})", xlabel="predicted class index",
-               ylabel="true class index (images)")
-        ax.grid(False)
-    fig.colorbar(image, ax=axes[0].tolist(), label="share of the true class's images", shrink=0.8)
-    key = "; ".join(f"{i} = {c}" for i, c in enumerate(class_names))
-    fig.suptitle(f"{title}\n{key}", fontsize=11)
-    return fig
+    items = {f"{name} (n={int((groups == name).sum())})": (y_true[groups == name], y_pred[groups == name])
+             for name in sorted(set(groups))}
+    return plot_confusions(items, list(class_names), ncols=min(ncols, len(items)), title=title)
 
 
 # --- agreement figures ----------------------------------------------------------------------------------------

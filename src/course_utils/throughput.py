@@ -83,8 +83,9 @@ def random_batch(batch_size: int, image_shape=(125, 125, 3), num_classes: int = 
 
 def fit_rate(net, dataset, steps: int, batch_size: int, repeats: int = 3) -> float:
     """Images per second of ``net.fit`` over ``steps`` steps of ``dataset`` (after one warm-up run)."""
-    net.fit(dataset, epochs=1, steps_per_epoch=min(steps, 3), verbose=0)  # trace and warm up
-    seconds = best_seconds(lambda: net.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0), repeats)
+    net.fit(dataset, epochs=1, steps_per_epoch=min(steps, 3), shuffle=False, verbose=0)  # trace and warm up
+    seconds = best_seconds(
+        lambda: net.fit(dataset, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0), repeats)
     return steps * batch_size / seconds
 
 
@@ -115,28 +116,27 @@ def layer_times(model, batch_size: int = 32, repeats: int = 5, reps: int = 5) ->
 
     table = layer_flops(model)
     seconds = []
+    logger, level = tf.get_logger(), tf.get_logger().level
+    logger.setLevel("ERROR")  # one small function per layer is the point here, not a retracing mistake
     upstream_weights = False  # a layer needs its input's gradient only when a trainable layer comes before it
     for layer, shape in zip(model.layers, table["input"]):
         x = tf.random.uniform((batch_size, *shape))
-        wrt = [x] if upstream_weights else []
-        wrt += layer.trainable_weights
 
         @tf.function
-        def step(x=x, layer=layer, wrt=wrt):
+        def step(x, layer=layer, needs_input_gradient=upstream_weights):
             total = tf.constant(0.0)
             for _ in range(reps):
                 with tf.GradientTape() as tape:
                     tape.watch(x)
                     out = tf.cast(layer(x, training=True), tf.float32)
-                if wrt:
-                    total += sum(tf.reduce_sum(g) for g in tape.gradient(out, wrt))
-                else:
-                    total += tf.reduce_sum(out)
+                wrt = ([x] if needs_input_gradient else []) + list(layer.trainable_weights)
+                total += sum(tf.reduce_sum(g) for g in tape.gradient(out, wrt)) if wrt else tf.reduce_sum(out)
             return total
 
-        step().numpy()
-        seconds.append(best_seconds(lambda: step().numpy(), repeats) / reps)
+        step(x).numpy()
+        seconds.append(best_seconds(lambda: step(x).numpy(), repeats) / reps)
         upstream_weights = upstream_weights or bool(layer.trainable_weights)
+    logger.setLevel(level)
     table["seconds_per_batch"] = seconds
     table["train_gflops_per_s"] = TRAIN_FACTOR * table["forward_flops"] * batch_size / table["seconds_per_batch"] / 1e9
     return table

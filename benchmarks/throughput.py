@@ -1,0 +1,140 @@
+"""Training throughput of the five models on this machine, as images per second and as a share of the machine's
+measured matrix-product rate; the effect of XLA and of TensorFlow's thread settings; and a per-layer breakdown of
+the original CNN. Prints markdown tables.
+
+    .venv/bin/python benchmarks/throughput.py                    everything (a few minutes on 2 cores)
+    .venv/bin/python benchmarks/throughput.py --models original --steps 10 --repeats 1 --no-threads
+
+FLOPs per image are counted from the layer shapes (``course_utils.throughput``: a multiply–add is 2 FLOPs, only
+convolutions and dense layers count, a training step is 3 × the forward pass). Every rate is the best of
+``--repeats`` timed runs of ``--steps`` steps on one in-memory batch of 32, after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import common  # noqa: F401  (puts src/ on the path)
+from common import ROOT, header, load, markdown
+
+THREADS = [  # (inter-op, intra-op, oneDNN); 0 lets TensorFlow choose
+    (0, 0, "1"), (1, 1, "1"), (1, 2, "1"), (2, 1, "1"), (2, 2, "1"), (0, 0, "0"),
+]
+
+
+def peak_row(n: int, repeats: int) -> tuple[float, dict]:
+    """The float32 matrix-product rate (FLOP/s) and its table row."""
+    from course_utils.throughput import matmul_peak
+
+    peak = matmul_peak(n=n, repeats=repeats)
+    return peak, {"measure": f"float32 matmul {n} × {n}, ×10", "GFLOP/s": peak / 1e9}
+
+
+def model_rows(names: list[str], steps: int, repeats: int, peak: float, xla: bool) -> list[dict]:
+    """Images per second of each model (and with XLA), with FLOPs per image and the share of the peak."""
+    from course_utils import models
+    from course_utils.throughput import training_flops, training_rate
+
+    rows = []
+    for name in names:
+        flops = training_flops(models.build(name))
+        rate = training_rate(name, steps=steps, repeats=repeats)
+        row = {"model": name, "train MFLOP/image": flops / 1e6, "images/s": rate,
+               "GFLOP/s": rate * flops / 1e9, "of matmul peak": f"{rate * flops / peak:.0%}"}
+        if xla:
+            xla_rate = training_rate(name, steps=steps, repeats=repeats, xla=True)
+            row["images/s with XLA"] = xla_rate
+            row["XLA speed-up"] = f"{xla_rate / rate:.2f} ×"
+        rows.append(row)
+    return rows
+
+
+def thread_rows(steps: int, repeats: int) -> list[dict]:
+    """The original CNN's rate under each thread setting, each in a fresh process (set before TensorFlow starts)."""
+    rows = []
+    for inter, intra, onednn in THREADS:
+        env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, TF_CPP_MIN_LOG_LEVEL="2")
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--one-rate", "--inter", str(inter),
+               "--intra", str(intra), "--steps", str(steps), "--repeats", str(repeats)]
+        res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+        rate = json.loads(res.stdout.strip().splitlines()[-1])["rate"]
+        rows.append({"inter-op threads": inter or "auto", "intra-op threads": intra or "auto",
+                     "oneDNN": "on" if onednn == "1" else "off", "images/s": rate})
+    base = rows[0]["images/s"]
+    for row in rows:
+        row["vs default"] = f"{row['images/s'] / base:.2f} ×"
+    return rows
+
+
+def one_rate(inter: int, intra: int, steps: int, repeats: int) -> None:
+    """Child process of :func:`thread_rows`: set the threads, print the original CNN's rate as JSON."""
+    import tensorflow as tf
+
+    tf.config.threading.set_inter_op_parallelism_threads(inter)
+    tf.config.threading.set_intra_op_parallelism_threads(intra)
+    from course_utils.throughput import training_rate
+
+    print(json.dumps({"rate": training_rate("original", steps=steps, repeats=repeats)}))
+
+
+def layer_rows(steps: int, repeats: int, peak: float) -> tuple[list[dict], str]:
+    """Per-layer forward + backward time of the original CNN (batch 32), against one whole training step."""
+    from course_utils import models
+    from course_utils.throughput import layer_times, training_rate
+
+    table = layer_times(models.build("original"), repeats=repeats)
+    step = 32 / training_rate("original", steps=steps, repeats=repeats)
+    total = table["seconds_per_batch"].sum()
+    rows = [{"layer": f"{r.layer} ({r.kind})", "input": "×".join(map(str, r.input)),
+             "ms per batch": 1e3 * r.seconds_per_batch, "share of step": f"{r.seconds_per_batch / step:.0%}",
+             "GFLOP/s": r.train_gflops_per_s, "of matmul peak": f"{1e9 * r.train_gflops_per_s / peak:.0%}"}
+            for r in table.itertuples()]
+    rows.append({"layer": "all layers alone", "input": "", "ms per batch": 1e3 * total,
+                 "share of step": f"{total / step:.0%}", "GFLOP/s": "", "of matmul peak": ""})
+    rows.append({"layer": "whole training step (fit)", "input": "", "ms per batch": 1e3 * step,
+                 "share of step": "100%", "GFLOP/s": "", "of matmul peak": ""})
+    return rows, f"{1e3 * (step - total):.0f} ms per step outside the layers (loss, Adam update, metrics, overhead)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure and print the tables."""
+    from course_utils.models import NAMES
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", default=list(NAMES), choices=NAMES)
+    parser.add_argument("--steps", type=int, default=20, help="timed training steps of 32 images")
+    parser.add_argument("--repeats", type=int, default=3, help="timed repeats (the best is reported)")
+    parser.add_argument("--matmul", type=int, default=4096, help="size of the square matrices for the peak")
+    parser.add_argument("--no-xla", action="store_true", help="skip the XLA columns")
+    parser.add_argument("--no-threads", action="store_true", help="skip the thread-settings table")
+    parser.add_argument("--no-layers", action="store_true", help="skip the per-layer table")
+    parser.add_argument("--one-rate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--inter", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--intra", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one_rate:
+        one_rate(args.inter, args.intra, args.steps, args.repeats)
+        return 0
+    command = "python benchmarks/throughput.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(header(command.strip()) + "\n")
+    peak, row = peak_row(args.matmul, args.repeats)
+    print("The machine's limit:\n\n" + markdown([row]) + "\n")
+    print("Training, batch 32, one in-memory batch (no input pipeline):\n")
+    print(markdown(model_rows(args.models, args.steps, args.repeats, peak, not args.no_xla)) + "\n")
+    if not args.no_layers:
+        rows, rest = layer_rows(args.steps, args.repeats, peak)
+        print("Original CNN, each layer alone (forward + backward, batch 32) against a whole step:\n")
+        print(markdown(rows, floats="{:,.1f}") + f"\n\n{rest}.\n")
+    if not args.no_threads:
+        print("Original CNN under TensorFlow's thread settings (each in a fresh process):\n")
+        print(markdown(thread_rows(args.steps, args.repeats)) + "\n")
+    print(f"Load average at the end: {load()}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
