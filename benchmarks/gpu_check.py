@@ -9,8 +9,8 @@ Prints a markdown table.
 Training goes through ``course_utils.training.train`` exactly as the chapters run it (batch 32, the study's split,
 in-memory pipeline); mixed precision is switched by its ``mixed_precision`` argument (``use_mixed_precision``).
 The first epoch builds and traces the graph, so it is timed apart from the others. The study's notebook reports about
-41 s per epoch for the original CNN on a Colab GPU; "N epochs here" is a whole ``full``-profile training
-(10 or 15 epochs) on this sample, from the timed epochs.
+41 s per epoch for the original CNN on a Colab GPU; "full training here" estimates a whole ``full``-profile
+training (10 or 15 epochs) on this sample from the timed epochs.
 On a CPU, mixed precision is skipped unless ``--precision mixed`` or ``both`` asks for it: CPUs have no float16
 matrix units, so TensorFlow emulates it and it only measures a slowdown.
 """
@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                 row["first epoch (s)"] = "skipped: no GPU (float16 is emulated on a CPU)"
             else:
                 row.update(epoch_seconds(name, split, settings, mixed, timed, args.xla))
-                full = training.epochs_for(name, "full")
-                row[f"{full} epochs here (min)"] = row["s / epoch"] * full / 60
+                row["full epochs"] = training.epochs_for(name, "full")
+                row["full training here (min)"] = row["s / epoch"] * row["full epochs"] / 60
             row["study (s / epoch)"] = STUDY_SECONDS_PER_EPOCH.get(name, "")
             rows.append(row)
             print(f"  {name} {label}: done", flush=True)

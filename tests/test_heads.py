@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from course_utils import heads, models, scores
-from course_utils.labels import CLASS_NAMES, MERGED, QUADRANTS, label_table, shares_frame, va_targets
+from course_utils.labels import CLASS_NAMES, QUADRANTS, label_table, shares_frame, va_targets
 from course_utils.pipeline import Split
 from course_utils.settings import Settings
 

@@ -148,8 +148,10 @@ def test_parameter_budget_splits_every_parameter(built):
 
 def test_outputs_of_the_first_conv(built):
     model = built["dropout"]
-    maps = architecture.outputs_of(model, images(2), architecture.first_conv(model))
+    maps = architecture.outputs_of(model, images(2), architecture.first_layer(model, "Conv2D"))
     assert maps.shape == (2, 125, 125, 16) and (maps >= 0).all()  # relu
+    with pytest.raises(ValueError, match="has no AveragePooling2D layer"):
+        architecture.first_layer(model, "AveragePooling2D")
     with pytest.raises(ValueError, match="no layer 'conv99'"):
         architecture.outputs_of(model, images(1), "conv99")
 
@@ -181,9 +183,23 @@ def test_gradient_sizes_and_saturation():
     model = models.build("lenet5", input_shape=(32, 32, 3))
     sizes = architecture.gradient_sizes(model, images(4, 32), np.array([0, 1, 2, 3]))
     assert len(sizes) == 5 and (sizes > 0).all() and np.isfinite(sizes).all()
-    dense = [layer.name for layer in model.layers if type(layer).__name__ == "Dense"][0]
+    dense = architecture.first_layer(model, "Dense")
+    assert dense == [layer.name for layer in model.layers if type(layer).__name__ == "Dense"][0]
     share = architecture.saturated_share(model, images(4, 32), dense)
     assert 0.0 <= share <= 1.0
+
+
+def test_saturation_and_dead_units_are_measured_where_they_are():
+    keras.utils.set_random_seed(3)
+    relu = models.build("lenet5_relu", input_shape=(32, 32, 3))
+    dense = architecture.first_layer(relu, "Dense")
+    relu.get_layer(dense).bias.assign(-1e3 * np.ones(128))  # every unit off for every image: all dead
+    assert architecture.dead_share(relu, images(4, 32), dense) == 1.0
+    assert architecture.saturated_share(relu, images(4, 32), dense) == 1.0  # for ReLU: the share at zero
+    tanh = models.build("lenet5", input_shape=(32, 32, 3))
+    dense = architecture.first_layer(tanh, "Dense")
+    tanh.get_layer(dense).bias.assign(1e3 * np.ones(128))  # pushed far into the flat part
+    assert architecture.saturated_share(tanh, images(4, 32), dense) == 1.0
 
 
 # --- the plots chapters 05–09 draw --------------------------------------------------------------------------------

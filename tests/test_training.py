@@ -125,16 +125,21 @@ def test_curve_reading_sees_overfitting():
                "val_loss": [1.3, 1.2, 1.6]}
     text = study.curve_reading(pd.DataFrame({"epoch": [1, 2, 3], **overfit}))
     assert "lowest after epoch 2" in text and "overfits" in text and "memorises" in text
+    assert "tentative" not in text
     still = {"accuracy": [0.4, 0.5], "loss": [1.5, 1.4], "val_accuracy": [0.45, 0.5], "val_loss": [1.4, 1.3]}
     text = study.curve_reading(pd.DataFrame({"epoch": [1, 2], **still}))
-    assert "no overfitting yet" in text and "memorises" not in text
+    assert "no overfitting yet" in text and "memorises" not in text and "tentative" in text
+    noisy = {"accuracy": [0.4, 0.5, 0.5], "loss": [1.5, 1.4, 1.3], "val_accuracy": [0.5, 0.5, 0.5],
+             "val_loss": [1.4, 1.3, 1.35]}
+    text = study.curve_reading(pd.DataFrame({"epoch": [1, 2, 3], **noisy}))
+    assert "noise than overfitting" in text and "overfits" not in text
 
 
 def test_baseline_reading_and_comparison():
     history = {"accuracy": [0.6], "loss": [1.0], "val_accuracy": [0.5], "val_loss": [1.1]}
     run = fake_run(history, val_true=[5, 5, 5, 4], val_pred=[5, 5, 5, 5])
     text = study.baseline_reading(run, Source())
-    assert "offline sample (not WikiArt)" in text and "barely differs from the 0.75" in text
+    assert "offline sample (not WikiArt)" in text and "barely differs from the 0.750" in text
     assert "'class 5'" in text
     table = study.comparison(run, Source())
     assert list(table.index) == ["this run", "the study (reported)"]

@@ -134,3 +134,22 @@ def test_best_model_retrains_with_the_study_training_code(searched, tiny_split, 
     assert run.val_logits.shape == (10, N_CLASSES) and run.epochs == 1
     assert run.params == model.architecture(best.hyperparameters).count_params()
     assert best.score == tuning.trials_table(tuner)["score (val macro-F1)"].max()
+
+
+def test_distributed_role_follows_keras_tuner_environment(monkeypatch):
+    for name in ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert tuning.distributed_role() == "single"
+    monkeypatch.setenv("KERASTUNER_ORACLE_IP", "10.0.0.1")
+    monkeypatch.setenv("KERASTUNER_ORACLE_PORT", "8000")
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", "chief")
+    assert tuning.distributed_role() == "chief"
+    monkeypatch.setenv("KERASTUNER_TUNER_ID", "tuner1")
+    assert tuning.distributed_role() == "tuner1"
+
+
+def test_search_space_covers_the_cnn_family():
+    space = tuning.space_table(hypermodel())
+    assert set(space.index) == {"conv_blocks", "filters", "kernel_size", "dropout", "dense_units", "activation",
+                                "learning_rate", "augmentation"}
+    assert space.loc["learning_rate", "values"].endswith("(log)")

@@ -72,12 +72,12 @@ def outputs_of(model, images: np.ndarray, layer_name: str) -> np.ndarray:
     raise AssertionError("unreachable")
 
 
-def first_conv(model) -> str:
-    """The name of a model's first convolution layer."""
+def first_layer(model, kind: str = "Conv2D") -> str:
+    """The name of a model's first layer of a kind (``"Conv2D"``, ``"Dense"`` …): names differ from build to build."""
     for layer in model.layers:
-        if type(layer).__name__ == "Conv2D":
+        if type(layer).__name__ == kind:
             return layer.name
-    raise ValueError(f"{model.name} has no Conv2D layer")
+    raise ValueError(f"{model.name} has no {kind} layer")
 
 
 def augmented_views(image: np.ndarray, n: int = 8, seed: int = 123) -> np.ndarray:
@@ -134,3 +134,9 @@ def saturated_share(model, images: np.ndarray, layer_name: str, level: float = 0
     if getattr(activation, "__name__", "") == "relu":
         return float(np.mean(out <= 0))
     return float(np.mean(np.abs(out) >= level))
+
+
+def dead_share(model, images: np.ndarray, layer_name: str) -> float:
+    """The share of a ReLU layer's units that output 0 for every image given: "dead" units get no gradient at all."""
+    out = outputs_of(model, images, layer_name)
+    return float(np.mean((out.reshape(len(out), -1) <= 0).all(axis=0)))

@@ -41,26 +41,24 @@ def original_body(input_shape=(125, 125, 3)):
     return keras.Sequential([keras.Input(input_shape), *full.layers[:-1]], name="original_body")
 
 
-def va_regression(input_shape=(125, 125, 3)):
-    """The original CNN with two linear outputs: the artwork's valence and arousal."""
+def with_head(input_shape, units: int, name: str, output_name: str):
+    """The original CNN's body topped by a new linear float32 layer of ``units`` outputs (read as values or logits)."""
     import keras
     from keras import layers
 
     body = original_body(input_shape)
     return keras.Sequential([keras.Input(input_shape), *body.layers,
-                             layers.Dense(len(VA_COLUMNS), dtype="float32", name="valence_arousal")],
-                            name=VA_TAG)
+                             layers.Dense(units, dtype="float32", name=output_name)], name=name)
+
+
+def va_regression(input_shape=(125, 125, 3)):
+    """The original CNN with two linear outputs: the artwork's valence and arousal."""
+    return with_head(input_shape, len(VA_COLUMNS), VA_TAG, "valence_arousal")
 
 
 def multilabel(input_shape=(125, 125, 3), n_labels: int = len(MERGED)):
     """The original CNN with one logit per quadrant label (sigmoid, independent): several moods may hold at once."""
-    import keras
-    from keras import layers
-
-    body = original_body(input_shape)
-    return keras.Sequential([keras.Input(input_shape), *body.layers,
-                             layers.Dense(n_labels, dtype="float32", name="label_logits")],
-                            name=MULTILABEL_TAG)
+    return with_head(input_shape, n_labels, MULTILABEL_TAG, "label_logits")
 
 
 def label_columns(labels: Sequence[str] = MERGED) -> list[str]:

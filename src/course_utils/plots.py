@@ -280,6 +280,7 @@ def parameter_budget_bars(budget, title: str = "Where the parameters live"):
     """Stacked bars of each model's parameters: convolutions, the dense layer after the flatten, other dense layers."""
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.ticker import FuncFormatter
 
     parts = [c for c in budget.columns if c != "total"]
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
@@ -290,6 +291,7 @@ def parameter_budget_bars(budget, title: str = "Where the parameters live"):
     for y, total in enumerate(left):
         ax.annotate(f"{int(total):,}", (total, y), xytext=(4, 0), textcoords="offset points", va="center")
     ax.set(title=title, xlabel="parameters", ylabel="model", xlim=(0, left.max() * 1.25))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     ax.invert_yaxis()
     ax.legend(loc="lower right")
     return fig

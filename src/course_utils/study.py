@@ -58,19 +58,25 @@ def comparison(run, source) -> pd.DataFrame:
 def curve_reading(history: pd.DataFrame) -> str:
     """The curves in words: the gap between training and validation, and the epoch where validation loss bottomed."""
     last = history.iloc[-1]
-    gap = round(float(last["accuracy"] - last["val_accuracy"]), 2) + 0.0  # + 0.0: no "-0.00"
+    gap = round(float(last["accuracy"] - last["val_accuracy"]), 3) + 0.0  # + 0.0: no "-0.000"
     best = int(history.loc[history["val_loss"].idxmin(), "epoch"])
     epochs = int(last["epoch"])
-    lines = [f"After {epochs} epochs, training accuracy is {last['accuracy']:.2f} and validation accuracy "
-             f"{last['val_accuracy']:.2f} (a gap of {gap:+.2f})."]
-    if best < epochs:
-        lines.append(f"Validation loss was lowest after epoch {best} and rose afterwards: from then on the model "
-                     "learns its training images better than it generalises — it overfits.")
+    lines = [f"After {epochs} epochs, training accuracy is {last['accuracy']:.3f} and validation accuracy "
+             f"{last['val_accuracy']:.3f} (a gap of {gap:+.3f})."]
+    if best < epochs and gap > 0.05:
+        lines.append(f"Validation loss was lowest after epoch {best} and higher afterwards while training accuracy "
+                     "is above validation accuracy: the model learns its training images better than it "
+                     "generalises — it overfits.")
+    elif best < epochs:
+        lines.append(f"Validation loss was lowest after epoch {best} and higher afterwards, but training accuracy "
+                     "is not clearly above validation accuracy: this looks more like noise than overfitting.")
     else:
         lines.append("Validation loss is still at its lowest in the last epoch: this run shows no overfitting yet, "
                      "and more epochs might still help.")
     if gap > 0.15:
         lines.append("A gap this large means the model memorises its training images.")
+    if epochs <= 2:
+        lines.append(f"With only {epochs} epochs, read any trend as tentative.")
     return " ".join(lines)
 
 
@@ -80,8 +86,8 @@ def baseline_reading(run, source) -> str:
     accuracy, share = scores["validation accuracy"], scores["majority-class share (validation)"]
     majority = run.class_names[int(np.bincount(np.asarray(run.val_true, dtype=int)).argmax())]
     data = "the offline sample (not WikiArt)" if source.is_sample else "WikiArt Emotions"
-    margin = round(accuracy - share, 2) + 0.0
+    margin = round(accuracy - share, 3) + 0.0
     verdict = ("barely differs from" if abs(margin) < 0.03 else "beats" if margin > 0 else "falls below")
-    return (f"On {data}, validation accuracy {accuracy:.2f} {verdict} the {share:.2f} a model would get by always "
-            f"answering {majority!r}, the most frequent validation class ({margin:+.2f}); "
+    return (f"On {data}, validation accuracy {accuracy:.3f} {verdict} the {share:.3f} a model would get by always "
+            f"answering {majority!r}, the most frequent validation class ({margin:+.3f}); "
             f"the study's RMSE on these predictions is {scores['study RMSE (class indices)']:.2f}.")

@@ -38,7 +38,8 @@ def distributed_role() -> str:
     """``chief``, a worker's ID (keras-tuner's distributed mode), or ``single`` for a search on its own."""
     if not os.environ.get("KERASTUNER_ORACLE_IP", "").strip():
         return "single"
-    return os.environ.get("KERASTUNER_TUNER_ID", "").strip() or "single"
+    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "").strip()
+    return "chief" if "chief" in tuner_id else tuner_id or "single"  # keras-tuner's own test for the chief
 
 
 class SearchFailed(RuntimeError):
@@ -272,7 +273,8 @@ def trials_table(tuner: kt.Tuner) -> pd.DataFrame:
     """One row per trial: status, score (best validation macro-F1), other validation scores and hyperparameters."""
     rows = []
     for trial in trials_in_order(tuner):
-        row = {"trial": trial.trial_id, "status": trial.status, "score (val macro-F1)": trial.score}  # at the best epoch
+        # the score is the objective at the trial's best epoch; the other scores are taken at that epoch too
+        row = {"trial": trial.trial_id, "status": trial.status, "score (val macro-F1)": trial.score}
         for metric in ("val_balanced_accuracy", "val_accuracy"):
             row[metric.replace("_", " ")] = _value_at_best_step(trial, metric)
         row["best epoch"] = None if trial.best_step is None else trial.best_step + 1
@@ -302,7 +304,7 @@ def plot_search(table: pd.DataFrame, baseline: float | None = None, baseline_lab
     return fig
 
 
-def best_builder(tuner: kt.Tuner, hypermodel: CNNHyperModel) -> tuple[Callable[[], keras.Model], kt.engine.trial.Trial]:
+def best_builder(tuner: kt.Tuner, hypermodel: CNNHyperModel) -> tuple[Callable[[], keras.Model], object]:
     """A builder of the best trial's architecture for :func:`course_utils.training.train`, and that trial."""
     trial = tuner.oracle.get_best_trials(1)[0]
 

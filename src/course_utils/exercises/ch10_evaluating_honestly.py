@@ -62,6 +62,6 @@ EXERCISES = {
 WRONG_ANSWERS = {
     "q1": [(0.5, "plain accuracy"), (1 / 7, "all 7 classes"), (2 / 9, "macro-F1"), (0.9, "not it"),
            ("a third", "a number")],
-    "q2": [(math.sqrt(52 / 8), "before the renaming"), (82 / 8, "square root"), (math.sqrt(102 / 8), "only one side"), (math.sqrt(132 / 8), "only one side"),
-           (1.0, "not it")],
+    "q2": [(math.sqrt(52 / 8), "before the renaming"), (82 / 8, "square root"),
+           (math.sqrt(102 / 8), "only one side"), (math.sqrt(132 / 8), "only one side"), (1.0, "not it")],
 }
