@@ -45,12 +45,27 @@ def model_rows(names: list[str], steps: int, repeats: int, peak: float, xla: boo
         rate = training_rate(name, steps=steps, repeats=repeats)
         row = {"model": name, "train MFLOP/image": flops / 1e6, "images/s": rate,
                "GFLOP/s": rate * flops / 1e9, "of matmul peak": f"{rate * flops / peak:.0%}"}
-        if xla:
+        if xla and xla_supported(name):
             xla_rate = training_rate(name, steps=steps, repeats=repeats, xla=True)
             row["images/s with XLA"] = xla_rate
             row["XLA speed-up"] = f"{xla_rate / rate:.2f} ×"
+        elif xla:
+            row["images/s with XLA"] = "n/a"
+            row["XLA speed-up"] = "Keras: not supported (augmentation layers)"
         rows.append(row)
     return rows
+
+
+def xla_supported(name: str) -> bool:
+    """Whether Keras keeps ``jit_compile=True`` for a model (it falls back, with a warning, when a layer can't)."""
+    import warnings
+
+    from course_utils import models
+    from course_utils.training import compile_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bool(compile_model(models.build(name), xla=True).jit_compile)
 
 
 def thread_rows(steps: int, repeats: int) -> list[dict]:

@@ -2,9 +2,9 @@
 the matrix-multiply rate the device reaches, the training rate in images per second, and where the time goes.
 
 Convention: a multiply–add is 2 floating-point operations; only convolutions and dense layers are counted
-(pooling, activations and rescaling are a few operations per value, not per weight); one training step costs
-3 × the forward pass (the backward pass computes gradients for the inputs and for the weights, each about as
-costly as the forward pass).
+(pooling, activations and rescaling are a few operations per value, not per weight); training a layer costs
+3 × its forward pass (the backward pass computes the gradient for its input and the one for its weights, each as
+costly as the forward pass), except the first layer with weights, which needs no input gradient: 2 ×.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-TRAIN_FACTOR = 3  # forward + backward ≈ 3 × forward
-
-
 def layer_flops(model) -> pd.DataFrame:
-    """Forward FLOPs per image of every layer (convolutions and dense layers; 0 for the others)."""
+    """Forward and training FLOPs per image of every layer (convolutions and dense layers; 0 for the others)."""
     rows = []
     shape = tuple(model.inputs[0].shape)
+    upstream_weights = False  # a layer needs its input's gradient only when a trainable layer comes before it
     for layer in model.layers:
         out = tuple(layer.compute_output_shape(shape))
         macs = 0
@@ -32,14 +30,16 @@ def layer_flops(model) -> pd.DataFrame:
         elif kind == "Dense":
             macs = shape[-1] * out[-1]
         rows.append({"layer": layer.name, "kind": kind, "input": shape[1:], "output": out[1:],
-                     "forward_flops": 2 * macs})
+                     "forward_flops": 2 * macs, "train_flops": (3 if upstream_weights else 2) * 2 * macs,
+                     "needs_input_gradient": upstream_weights})
         shape = out
+        upstream_weights = upstream_weights or bool(layer.trainable_weights)
     return pd.DataFrame(rows)
 
 
 def training_flops(model) -> float:
-    """FLOPs of one training step per image (3 × the counted forward FLOPs)."""
-    return TRAIN_FACTOR * float(layer_flops(model)["forward_flops"].sum())
+    """FLOPs of one training step per image (forward and backward, see the module's convention)."""
+    return float(layer_flops(model)["train_flops"].sum())
 
 
 def best_seconds(fn: Callable[[], object], repeats: int = 3) -> float:
@@ -81,12 +81,17 @@ def random_batch(batch_size: int, image_shape=(125, 125, 3), num_classes: int = 
     return x, y
 
 
+def fit_steps(net, dataset, steps: int) -> float:
+    """Seconds ``net.fit`` takes for ``steps`` steps of ``dataset`` (one epoch of that length, nothing printed)."""
+    start = time.perf_counter()
+    net.fit(dataset, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
+    return time.perf_counter() - start
+
+
 def fit_rate(net, dataset, steps: int, batch_size: int, repeats: int = 3) -> float:
-    """Images per second of ``net.fit`` over ``steps`` steps of ``dataset`` (after one warm-up run)."""
-    net.fit(dataset, epochs=1, steps_per_epoch=min(steps, 3), shuffle=False, verbose=0)  # trace and warm up
-    seconds = best_seconds(
-        lambda: net.fit(dataset, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0), repeats)
-    return steps * batch_size / seconds
+    """Images per second of ``net.fit`` over ``steps`` steps of ``dataset`` (best repeat, after a warm-up run)."""
+    fit_steps(net, dataset, min(steps, 3))  # trace and warm up
+    return steps * batch_size / min(fit_steps(net, dataset, steps) for _ in range(repeats))
 
 
 def in_memory(x: np.ndarray, y: np.ndarray):
@@ -106,6 +111,28 @@ def training_rate(name: str, batch_size: int = 32, steps: int = 20, repeats: int
     return fit_rate(net, in_memory(x, y), steps, batch_size, repeats)
 
 
+def layer_seconds(layer, shape: tuple, batch_size: int, needs_input_gradient: bool, reps: int, repeats: int
+                  ) -> float:
+    """Seconds of one layer's forward and backward pass on a random batch, as inside a training step."""
+    import tensorflow as tf
+
+    x = tf.random.uniform((batch_size, *shape))
+
+    @tf.function
+    def step(x):
+        total = tf.constant(0.0)
+        for _ in range(reps):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                out = tf.cast(layer(x, training=True), tf.float32)
+            wrt = ([x] if needs_input_gradient else []) + list(layer.trainable_weights)
+            total += sum(tf.reduce_sum(g) for g in tape.gradient(out, wrt)) if wrt else tf.reduce_sum(out)
+        return total
+
+    step(x).numpy()  # trace and warm up
+    return best_seconds(lambda: step(x).numpy(), repeats) / reps
+
+
 def layer_times(model, batch_size: int = 32, repeats: int = 5, reps: int = 5) -> pd.DataFrame:
     """Forward + backward seconds of every layer alone at its input shape, with achieved FLOP/s.
 
@@ -115,30 +142,16 @@ def layer_times(model, batch_size: int = 32, repeats: int = 5, reps: int = 5) ->
     import tensorflow as tf
 
     table = layer_flops(model)
-    seconds = []
     logger, level = tf.get_logger(), tf.get_logger().level
     logger.setLevel("ERROR")  # one small function per layer is the point here, not a retracing mistake
-    upstream_weights = False  # a layer needs its input's gradient only when a trainable layer comes before it
-    for layer, shape in zip(model.layers, table["input"]):
-        x = tf.random.uniform((batch_size, *shape))
-
-        @tf.function
-        def step(x, layer=layer, needs_input_gradient=upstream_weights):
-            total = tf.constant(0.0)
-            for _ in range(reps):
-                with tf.GradientTape() as tape:
-                    tape.watch(x)
-                    out = tf.cast(layer(x, training=True), tf.float32)
-                wrt = ([x] if needs_input_gradient else []) + list(layer.trainable_weights)
-                total += sum(tf.reduce_sum(g) for g in tape.gradient(out, wrt)) if wrt else tf.reduce_sum(out)
-            return total
-
-        step(x).numpy()
-        seconds.append(best_seconds(lambda: step(x).numpy(), repeats) / reps)
-        upstream_weights = upstream_weights or bool(layer.trainable_weights)
-    logger.setLevel(level)
-    table["seconds_per_batch"] = seconds
-    table["train_gflops_per_s"] = TRAIN_FACTOR * table["forward_flops"] * batch_size / table["seconds_per_batch"] / 1e9
+    try:
+        table["seconds_per_batch"] = [
+            layer_seconds(layer, shape, batch_size, needs, reps, repeats)
+            for layer, shape, needs in zip(model.layers, table["input"], table["needs_input_gradient"])
+        ]
+    finally:
+        logger.setLevel(level)
+    table["train_gflops_per_s"] = table["train_flops"] * batch_size / table["seconds_per_batch"] / 1e9
     return table
 
 
