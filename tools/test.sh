@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Set up (if needed) and run the whole test suite: package unit tests, every chapter under nbval,
-# the book built with warnings as errors, and the rendered HTML checked in headless Chromium.
-# Notebooks run with COURSE_PROFILE=smoke COURSE_DATA=sample (set in conftest.py). Extra arguments go to pytest.
+# Set up (if needed) and run the whole test suite, in two stages:
+#   1. package unit tests and every chapter executed under nbval (COURSE_PROFILE=smoke COURSE_DATA=sample, set in
+#      conftest.py), on two workers; nbval saves each chapter it executed cleanly, with its outputs, to _build/executed;
+#   2. the book built from those executed chapters with warnings as errors (student and instructor editions) and the
+#      rendered pages checked in headless Chromium (tests/test_book.py).
+# Extra arguments go to both pytest runs (e.g. -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
-exec .venv/bin/python -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider tests book "$@"
+export COURSE_EXECUTED_DIR="$PWD/_build/executed"
+rm -rf "$COURSE_EXECUTED_DIR"
+start=$(date +%s)
+.venv/bin/python -m pytest -n 2 --dist loadfile --nbval-lax -p no:cacheprovider tests book \
+  --ignore=tests/test_book.py "$@"
+.venv/bin/python -m pytest -p no:cacheprovider tests/test_book.py "$@"
+echo "test suite: $(( $(date +%s) - start )) s on $(nproc) cores"
