@@ -29,6 +29,13 @@ def source_digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def visible_outputs(source: str, outputs: list) -> list:
+    """The outputs Jupyter shows: a trailing ``;`` hides the cell's result (nbval's kernel calls don't apply it)."""
+    if source.rstrip().endswith(";"):
+        return [o for o in outputs if o.get("output_type") != "execute_result"]
+    return list(outputs)
+
+
 def _is_notebook_cell(item) -> bool:
     """Whether a pytest item is one of nbval's notebook cells."""
     return hasattr(item, "cell") and hasattr(item, "test_outputs") and hasattr(item.parent, "nb")
@@ -42,7 +49,7 @@ def pytest_runtest_call(item):
         if outcome.excinfo is not None:
             item.parent.course_failed = True
         else:
-            item.cell.outputs = list(item.test_outputs or [])
+            item.cell.outputs = visible_outputs(item.cell.source, item.test_outputs or [])
             item.cell.execution_count = item.cell_num + 1
             item.parent.course_ran = getattr(item.parent, "course_ran", 0) + 1
 

@@ -111,7 +111,7 @@ def epoch_speed(folder: Path, repeats: int, model: str = "original") -> list[dic
     busy machine does not fall on one feed only; every timed run is a full epoch's worth of full batches.
     """
     from course_utils import models
-    from course_utils.throughput import fit_steps, in_memory
+    from course_utils.throughput import in_memory, interleaved_rates
     from course_utils.training import compile_model
 
     split = load_split(folder)
@@ -122,16 +122,11 @@ def epoch_speed(folder: Path, repeats: int, model: str = "original") -> list[dic
         "package: Split.datasets(32)": train.repeat(),
         "study: image_dataset_from_directory": study_dataset(folder).repeat(),
     }
-    nets = {label: compile_model(models.build(model)) for label in feeds}
-    for label, dataset in feeds.items():
-        fit_steps(nets[label], dataset, 3)  # trace and warm up
-    best = {label: float("inf") for label in feeds}
-    for _ in range(repeats):
-        for label, dataset in feeds.items():
-            best[label] = min(best[label], fit_steps(nets[label], dataset, steps))
-    base = steps * 32 / best[next(iter(feeds))]
-    return [{"feed": label, "steps": steps, "images/s": steps * 32 / seconds,
-             "vs in-memory": f"{100 * steps * 32 / seconds / base:.0f} %"} for label, seconds in best.items()]
+    rates = interleaved_rates({label: (compile_model(models.build(model)), dataset)
+                               for label, dataset in feeds.items()}, steps, 32, repeats)
+    base = rates[next(iter(feeds))]
+    return [{"feed": label, "steps": steps, "images/s": rate, "vs in-memory": f"{100 * rate / base:.0f} %"}
+            for label, rate in rates.items()]
 
 
 def main(argv: list[str] | None = None) -> int:

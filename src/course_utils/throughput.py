@@ -90,8 +90,21 @@ def fit_steps(net, dataset, steps: int) -> float:
 
 def fit_rate(net, dataset, steps: int, batch_size: int, repeats: int = 3) -> float:
     """Images per second of ``net.fit`` over ``steps`` steps of ``dataset`` (best repeat, after a warm-up run)."""
-    fit_steps(net, dataset, min(steps, 3))  # trace and warm up
-    return steps * batch_size / min(fit_steps(net, dataset, steps) for _ in range(repeats))
+    return interleaved_rates({"run": (net, dataset)}, steps, batch_size, repeats)["run"]
+
+
+def interleaved_rates(runs: dict, steps: int, batch_size: int, repeats: int = 3) -> dict[str, float]:
+    """Images per second of several ``name: (net, dataset)`` runs, timed in turn for ``repeats`` rounds.
+
+    Each run's best round counts; taking turns spreads a busy machine's slow moments over all runs alike.
+    """
+    for net, dataset in runs.values():
+        fit_steps(net, dataset, min(steps, 3))  # trace and warm up
+    best = {name: float("inf") for name in runs}
+    for _ in range(repeats):
+        for name, (net, dataset) in runs.items():
+            best[name] = min(best[name], fit_steps(net, dataset, steps))
+    return {name: steps * batch_size / seconds for name, seconds in best.items()}
 
 
 def in_memory(x: np.ndarray, y: np.ndarray):
