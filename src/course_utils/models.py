@@ -31,17 +31,20 @@ def augmentation() -> keras.Sequential:
     )
 
 
+def conv_blocks(filters=(16, 32, 64)) -> list:
+    """The study's feature extractor: per block a 3×3 convolution (ReLU) then 2×2 max pooling."""
+    blocks = []
+    for n in filters:
+        blocks += [layers.Conv2D(n, 3, padding="same", activation="relu"), layers.MaxPooling2D(2)]
+    return blocks
+
+
 def original(input_shape=(125, 125, 3), num_classes=7) -> keras.Model:
     """The study's first model: three conv–pool blocks (16, 32, 64 filters) and a 128-unit dense layer."""
     return keras.Sequential([
         keras.Input(input_shape),
         layers.Rescaling(1 / 255),
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
+        *conv_blocks(),
         layers.Flatten(),
         layers.Dense(128, activation="relu"),
         layers.Dense(num_classes, dtype="float32", name="logits"),
@@ -54,12 +57,7 @@ def dropout(input_shape=(125, 125, 3), num_classes=7) -> keras.Model:
         keras.Input(input_shape),
         augmentation(),
         layers.Rescaling(1 / 255),
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2),
+        *conv_blocks(),
         layers.Dropout(0.2),
         layers.Flatten(),
         layers.Dense(128, activation="relu"),
