@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import course_utils  # noqa: E402,F401  (sets the package's TensorFlow defaults before TensorFlow starts)
 
 
 def markdown(rows: list[dict], floats: str = "{:,.1f}") -> str:

@@ -26,17 +26,17 @@ THREADS = [  # (inter-op, intra-op, oneDNN); 0 lets TensorFlow choose
 ]
 
 
-def peak_rows(sizes: list[int], repeats: int) -> tuple[float, list[dict]]:
-    """The float32 matrix-product rate (FLOP/s, the best size) and one table row per size."""
-    from course_utils.throughput import matmul_peak
+def peak_rows(sizes: list[int], repeats: int):
+    """The float32 matrix-product rate (the best size, wall and CPU time) and one table row per size."""
+    from course_utils.throughput import Rate, matmul_rate
 
-    rates = {n: matmul_peak(n=n, reps=max(1, 8192 // n), repeats=repeats) for n in sizes}
-    rows = [{"measure": f"float32 matmul {n} × {n}, ×{max(1, 8192 // n)} per timing", "GFLOP/s": rate / 1e9}
-            for n, rate in rates.items()]
-    return max(rates.values()), rows
+    rates = {n: matmul_rate(n=n, reps=max(1, 8192 // n), repeats=repeats) for n in sizes}
+    rows = [{"measure": f"float32 matmul {n} × {n}, ×{max(1, 8192 // n)} per timing", "GFLOP/s": r.wall / 1e9,
+             "GFLOP per CPU-s": r.cpu / 1e9} for n, r in rates.items()]
+    return Rate(max(r.wall for r in rates.values()), max(r.cpu for r in rates.values())), rows
 
 
-def model_rows(names: list[str], steps: int, repeats: int, peak: float, xla: bool) -> list[dict]:
+def model_rows(names: list[str], steps: int, repeats: int, peak, xla: bool) -> list[dict]:
     """Images per second of each model (and with XLA, timed in turn), FLOPs per image and the share of the peak."""
     from course_utils import models
     from course_utils.throughput import in_memory, interleaved_rates, random_batch, training_flops
@@ -51,12 +51,13 @@ def model_rows(names: list[str], steps: int, repeats: int, peak: float, xla: boo
             runs["xla"] = (compile_model(models.build(name), xla=True), data)
         rates = interleaved_rates(runs, steps, 32, repeats)
         rate = rates["plain"]
-        row = {"model": name, "train MFLOP/image": flops / 1e6, "images/s": rate,
-               "GFLOP/s": rate * flops / 1e9, "of matmul peak": f"{rate * flops / peak:.0%}"}
+        row = {"model": name, "train MFLOP/image": flops / 1e6, "images/s": rate.wall,
+               "images per CPU-s": rate.cpu, "of peak (wall)": f"{rate.wall * flops / peak.wall:.0%}",
+               "of peak (CPU time)": f"{rate.cpu * flops / peak.cpu:.0%}"}
         if xla:
-            row["images/s with XLA"] = rates.get("xla", "n/a")
-            row["XLA speed-up"] = (f"{rates['xla'] / rate:.2f} ×" if "xla" in rates
-                                   else "Keras: not supported (augmentation layers)")
+            row["XLA speed-up (wall / CPU time)"] = (
+                f"{rates['xla'].wall / rate.wall:.2f} × / {rates['xla'].cpu / rate.cpu:.2f} ×" if "xla" in rates
+                else "not supported by Keras (augmentation layers)")
         rows.append(row)
     return rows
 
@@ -78,49 +79,59 @@ def thread_rows(steps: int, repeats: int, rounds: int = 2) -> list[dict]:
 
     The settings take turns for ``rounds`` rounds and each keeps its best, as the machine's load drifts.
     """
-    best = {setting: 0.0 for setting in THREADS}
+    best = {setting: (0.0, 0.0) for setting in THREADS}
     for _ in range(rounds):
-        for inter, intra, onednn in THREADS:
+        for setting in THREADS:
+            inter, intra, onednn = setting
             env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, TF_CPP_MIN_LOG_LEVEL="2")
             cmd = [sys.executable, str(ROOT / "benchmarks" / "throughput.py"), "--one-rate", "--inter", str(inter),
                    "--intra", str(intra), "--steps", str(steps), "--repeats", str(repeats)]
             res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
-            rate = json.loads(res.stdout.strip().splitlines()[-1])["rate"]
-            best[(inter, intra, onednn)] = max(best[(inter, intra, onednn)], rate)
+            rate = json.loads(res.stdout.strip().splitlines()[-1])
+            best[setting] = (max(best[setting][0], rate["wall"]), max(best[setting][1], rate["cpu"]))
     base = best[THREADS[0]]
     return [{"inter-op threads": inter or "auto", "intra-op threads": intra or "auto",
-             "oneDNN": "on" if onednn == "1" else "off", "images/s": rate, "vs default": f"{rate / base:.2f} ×"}
-            for (inter, intra, onednn), rate in best.items()]
+             "oneDNN": "on" if onednn == "1" else "off", "images/s": wall, "vs default (wall)": f"{wall / base[0]:.2f} ×",
+             "images per CPU-s": cpu, "vs default (CPU time)": f"{cpu / base[1]:.2f} ×"}
+            for (inter, intra, onednn), (wall, cpu) in best.items()]
 
 
 def one_rate(inter: int, intra: int, steps: int, repeats: int) -> None:
-    """Child process of :func:`thread_rows`: set the threads, print the original CNN's rate as JSON."""
+    """Child process of :func:`thread_rows`: set the threads, print the original CNN's rates as JSON."""
     import tensorflow as tf
 
     tf.config.threading.set_inter_op_parallelism_threads(inter)
     tf.config.threading.set_intra_op_parallelism_threads(intra)
-    from course_utils.throughput import training_rate
-
-    print(json.dumps({"rate": training_rate("original", steps=steps, repeats=repeats)}))
-
-
-def layer_rows(steps: int, repeats: int, peak: float) -> tuple[list[dict], str]:
-    """Per-layer forward + backward time of the original CNN (batch 32), against one whole training step."""
     from course_utils import models
-    from course_utils.throughput import layer_times, training_rate
+    from course_utils.throughput import in_memory, interleaved_rates, random_batch
+    from course_utils.training import compile_model
+
+    run = (compile_model(models.build("original")), in_memory(*random_batch(32)))
+    rate = interleaved_rates({"run": run}, steps, 32, repeats)["run"]
+    print(json.dumps({"wall": rate.wall, "cpu": rate.cpu}))
+
+
+def layer_rows(steps: int, repeats: int, peak) -> tuple[list[dict], str]:
+    """Per-layer forward + backward CPU time of the original CNN (batch 32), against one whole training step."""
+    from course_utils import models
+    from course_utils.throughput import in_memory, interleaved_rates, layer_times, random_batch
+    from course_utils.training import compile_model
 
     table = layer_times(models.build("original"), repeats=repeats)
-    step = 32 / training_rate("original", steps=steps, repeats=repeats)
-    total = table["seconds_per_batch"].sum()
+    run = (compile_model(models.build("original")), in_memory(*random_batch(32)))
+    step = 32 / interleaved_rates({"run": run}, steps, 32, repeats)["run"].cpu
+    total = table["cpu_seconds_per_batch"].sum()
     rows = [{"layer": f"{r.layer} ({r.kind})", "input": "×".join(map(str, r.input)),
-             "ms per batch": 1e3 * r.seconds_per_batch, "share of step": f"{r.seconds_per_batch / step:.0%}",
-             "GFLOP/s": r.train_gflops_per_s, "of matmul peak": f"{1e9 * r.train_gflops_per_s / peak:.0%}"}
+             "CPU ms per batch": 1e3 * r.cpu_seconds_per_batch,
+             "share of step": f"{r.cpu_seconds_per_batch / step:.0%}",
+             "GFLOP per CPU-s": r.train_gflops_per_cpu_s, "of peak (CPU time)": f"{1e9 * r.train_gflops_per_cpu_s / peak.cpu:.0%}"}
             for r in table.itertuples()]
-    rows.append({"layer": "all layers alone", "input": "", "ms per batch": 1e3 * total,
-                 "share of step": f"{total / step:.0%}", "GFLOP/s": "", "of matmul peak": ""})
-    rows.append({"layer": "whole training step (fit)", "input": "", "ms per batch": 1e3 * step,
-                 "share of step": "100%", "GFLOP/s": "", "of matmul peak": ""})
-    return rows, f"{1e3 * (step - total):.0f} ms per step outside the layers (loss, Adam update, metrics, overhead)"
+    rows.append({"layer": "all layers alone", "input": "", "CPU ms per batch": 1e3 * total,
+                 "share of step": f"{total / step:.0%}", "GFLOP per CPU-s": "", "of peak (CPU time)": ""})
+    rows.append({"layer": "whole training step (fit)", "input": "", "CPU ms per batch": 1e3 * step,
+                 "share of step": "100%", "GFLOP per CPU-s": "", "of peak (CPU time)": ""})
+    return rows, (f"{1e3 * (step - total):.0f} CPU ms per step outside the layers "
+                  "(loss, Adam update, metrics, framework overhead)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ costly as the forward pass), except the first layer with weights, which needs no
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -42,18 +43,39 @@ def training_flops(model) -> float:
     return float(layer_flops(model)["train_flops"].sum())
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A rate measured two ways: per second of wall time, and per CPU-second this process used (all its threads).
+
+    On a machine shared with other work, the wall rate drops with the load while the CPU rate barely moves, so
+    ratios of CPU rates (training against the matrix product) stay meaningful; on an idle machine the wall rate is
+    about the number of busy cores × the CPU rate.
+    """
+
+    wall: float
+    cpu: float
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds (all of this process's threads) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def best_rate(fn: Callable[[], object], work: float, repeats: int = 3) -> Rate:
+    """``work`` per second of the fastest of ``repeats`` calls (the least disturbed by other processes)."""
+    times = [timed(fn) for _ in range(repeats)]
+    return Rate(work / min(w for w, _ in times), work / max(min(c for _, c in times), 1e-9))
+
+
 def best_seconds(fn: Callable[[], object], repeats: int = 3) -> float:
-    """The fastest of ``repeats`` timed calls (the least disturbed by other processes on the machine)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    """Wall seconds of the fastest of ``repeats`` calls."""
+    return 1 / best_rate(fn, 1.0, repeats).wall
 
 
-def matmul_peak(n: int = 4096, dtype: str = "float32", reps: int = 10, repeats: int = 3, device: str | None = None
-                ) -> float:
+def matmul_rate(n: int = 4096, dtype: str = "float32", reps: int = 10, repeats: int = 3, device: str | None = None
+                ) -> Rate:
     """FLOP/s of a large square matrix product (n × n, repeated): a practical upper limit for training."""
     import tensorflow as tf
 
@@ -69,8 +91,13 @@ def matmul_peak(n: int = 4096, dtype: str = "float32", reps: int = 10, repeats: 
             return tf.reduce_sum(c)
 
         run().numpy()  # trace and warm up
-        seconds = best_seconds(lambda: run().numpy(), repeats)
-    return reps * 2 * n**3 / seconds
+        return best_rate(lambda: run().numpy(), reps * 2 * n**3, repeats)
+
+
+def matmul_peak(n: int = 4096, dtype: str = "float32", reps: int = 10, repeats: int = 3, device: str | None = None
+                ) -> float:
+    """FLOP/s (wall time) of a large square matrix product: see :func:`matmul_rate`."""
+    return matmul_rate(n, dtype, reps, repeats, device).wall
 
 
 def random_batch(batch_size: int, image_shape=(125, 125, 3), num_classes: int = 7, seed: int = 0):
@@ -81,30 +108,29 @@ def random_batch(batch_size: int, image_shape=(125, 125, 3), num_classes: int = 
     return x, y
 
 
-def fit_steps(net, dataset, steps: int) -> float:
-    """Seconds ``net.fit`` takes for ``steps`` steps of ``dataset`` (one epoch of that length, nothing printed)."""
-    start = time.perf_counter()
+def fit_steps(net, dataset, steps: int) -> None:
+    """Train ``net`` for ``steps`` steps of ``dataset`` (one epoch of that length, nothing printed)."""
     net.fit(dataset, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
-    return time.perf_counter() - start
 
 
 def fit_rate(net, dataset, steps: int, batch_size: int, repeats: int = 3) -> float:
     """Images per second of ``net.fit`` over ``steps`` steps of ``dataset`` (best repeat, after a warm-up run)."""
-    return interleaved_rates({"run": (net, dataset)}, steps, batch_size, repeats)["run"]
+    return interleaved_rates({"run": (net, dataset)}, steps, batch_size, repeats)["run"].wall
 
 
-def interleaved_rates(runs: dict, steps: int, batch_size: int, repeats: int = 3) -> dict[str, float]:
+def interleaved_rates(runs: dict, steps: int, batch_size: int, repeats: int = 3) -> dict[str, Rate]:
     """Images per second of several ``name: (net, dataset)`` runs, timed in turn for ``repeats`` rounds.
 
     Each run's best round counts; taking turns spreads a busy machine's slow moments over all runs alike.
     """
     for net, dataset in runs.values():
         fit_steps(net, dataset, min(steps, 3))  # trace and warm up
-    best = {name: float("inf") for name in runs}
+    times: dict[str, list] = {name: [] for name in runs}
     for _ in range(repeats):
         for name, (net, dataset) in runs.items():
-            best[name] = min(best[name], fit_steps(net, dataset, steps))
-    return {name: steps * batch_size / seconds for name, seconds in best.items()}
+            times[name].append(timed(lambda: fit_steps(net, dataset, steps)))
+    images = steps * batch_size
+    return {name: Rate(images / min(w for w, _ in t), images / min(c for _, c in t)) for name, t in times.items()}
 
 
 def in_memory(x: np.ndarray, y: np.ndarray):
@@ -125,8 +151,8 @@ def training_rate(name: str, batch_size: int = 32, steps: int = 20, repeats: int
 
 
 def layer_seconds(layer, shape: tuple, batch_size: int, needs_input_gradient: bool, reps: int, repeats: int
-                  ) -> float:
-    """Seconds of one layer's forward and backward pass on a random batch, as inside a training step."""
+                  ) -> tuple[float, float]:
+    """Wall and CPU seconds of one layer's forward and backward pass on a random batch, as in a training step."""
     import tensorflow as tf
 
     x = tf.random.uniform((batch_size, *shape))
@@ -143,7 +169,8 @@ def layer_seconds(layer, shape: tuple, batch_size: int, needs_input_gradient: bo
         return total
 
     step(x).numpy()  # trace and warm up
-    return best_seconds(lambda: step(x).numpy(), repeats) / reps
+    rate = best_rate(lambda: step(x).numpy(), reps, repeats)
+    return 1 / rate.wall, 1 / rate.cpu
 
 
 def layer_times(model, batch_size: int = 32, repeats: int = 5, reps: int = 5) -> pd.DataFrame:
@@ -158,13 +185,14 @@ def layer_times(model, batch_size: int = 32, repeats: int = 5, reps: int = 5) ->
     logger, level = tf.get_logger(), tf.get_logger().level
     logger.setLevel("ERROR")  # one small function per layer is the point here, not a retracing mistake
     try:
-        table["seconds_per_batch"] = [
-            layer_seconds(layer, shape, batch_size, needs, reps, repeats)
-            for layer, shape, needs in zip(model.layers, table["input"], table["needs_input_gradient"])
-        ]
+        seconds = [layer_seconds(layer, shape, batch_size, needs, reps, repeats)
+                   for layer, shape, needs in zip(model.layers, table["input"], table["needs_input_gradient"])]
     finally:
         logger.setLevel(level)
+    table["seconds_per_batch"] = [wall for wall, _ in seconds]
+    table["cpu_seconds_per_batch"] = [cpu for _, cpu in seconds]
     table["train_gflops_per_s"] = table["train_flops"] * batch_size / table["seconds_per_batch"] / 1e9
+    table["train_gflops_per_cpu_s"] = table["train_flops"] * batch_size / table["cpu_seconds_per_batch"] / 1e9
     return table
 
 
