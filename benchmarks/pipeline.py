@@ -15,7 +15,6 @@ import contextlib
 import io
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import common  # noqa: F401  (puts src/ on the path)
@@ -23,6 +22,7 @@ import numpy as np
 from common import header, load, markdown
 from PIL import Image
 
+from course_utils import throughput
 from course_utils.pipeline import load_split, study_file_split
 from course_utils.prepare import prepare
 from course_utils.sample import write_sample
@@ -50,10 +50,8 @@ def pil_loop(files: list[Path], size: int = 125) -> np.ndarray:
 
 
 def timed(fn) -> float:
-    """Seconds one call takes."""
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    """Wall seconds of one call."""
+    return throughput.timed(fn)[0]
 
 
 def iterate(dataset) -> int:
@@ -126,8 +124,8 @@ def epoch_speed(folder: Path, repeats: int, model: str = "original") -> list[dic
     rates = interleaved_rates({label: (compile_model(models.build(model)), dataset)
                                for label, dataset in feeds.items()}, steps, 32, repeats)
     base = rates[next(iter(feeds))]
-    return [{"feed": label, "steps": steps, "images/s": rate.wall, "vs in-memory (wall)": f"{rate.wall / base.wall:.0%}",
-             "images per CPU-s": rate.cpu, "vs in-memory (CPU time)": f"{rate.cpu / base.cpu:.0%}"}
+    return [{"feed": label, "steps": steps, "images/s": rate.wall,
+             "vs in-memory (wall)": f"{rate.wall / base.wall:.0%}", "images per CPU-s": rate.cpu, "vs in-memory (CPU time)": f"{rate.cpu / base.cpu:.0%}"}
             for label, rate in rates.items()]
 
 

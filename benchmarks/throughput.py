@@ -91,7 +91,8 @@ def thread_rows(steps: int, repeats: int, rounds: int = 2) -> list[dict]:
             best[setting] = (max(best[setting][0], rate["wall"]), max(best[setting][1], rate["cpu"]))
     base = best[THREADS[0]]
     return [{"inter-op threads": inter or "auto", "intra-op threads": intra or "auto",
-             "oneDNN": "on" if onednn == "1" else "off", "images/s": wall, "vs default (wall)": f"{wall / base[0]:.2f} ×",
+             "oneDNN": "on" if onednn == "1" else "off", "images/s": wall,
+             "vs default (wall)": f"{wall / base[0]:.2f} ×",
              "images per CPU-s": cpu, "vs default (CPU time)": f"{cpu / base[1]:.2f} ×"}
             for (inter, intra, onednn), (wall, cpu) in best.items()]
 
@@ -124,7 +125,8 @@ def layer_rows(steps: int, repeats: int, peak) -> tuple[list[dict], str]:
     rows = [{"layer": f"{r.layer} ({r.kind})", "input": "×".join(map(str, r.input)),
              "CPU ms per batch": 1e3 * r.cpu_seconds_per_batch,
              "share of step": f"{r.cpu_seconds_per_batch / step:.0%}",
-             "GFLOP per CPU-s": r.train_gflops_per_cpu_s, "of peak (CPU time)": f"{1e9 * r.train_gflops_per_cpu_s / peak.cpu:.0%}"}
+             "GFLOP per CPU-s": r.train_gflops_per_cpu_s,
+             "of peak (CPU time)": f"{1e9 * r.train_gflops_per_cpu_s / peak.cpu:.0%}"}
             for r in table.itertuples()]
     rows.append({"layer": "all layers alone", "input": "", "CPU ms per batch": 1e3 * total,
                  "share of step": f"{total / step:.0%}", "GFLOP per CPU-s": "", "of peak (CPU time)": ""})

@@ -26,6 +26,15 @@ def test_every_model_has_a_shape_chain_ending_in_the_logits(name):
     assert table["forward_flops"].sum() > 1e7  # tens of millions of FLOPs per image, not zero or a miscount
 
 
+def test_nested_blocks_with_weights_are_refused_rather_than_counted_as_zero():
+    import keras
+
+    block = keras.Sequential([keras.layers.Conv2D(4, 3)], name="block")
+    net = keras.Sequential([keras.Input((8, 8, 3)), block, keras.layers.Flatten(), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="'block'"):
+        throughput.layer_flops(net)
+
+
 def test_the_augmented_models_count_the_same_convolutions_as_their_plain_twin():
     assert throughput.training_flops(models.build("dropout")) == throughput.training_flops(models.build("original"))
     assert throughput.training_flops(models.build("lenet5")) == throughput.training_flops(models.build("lenet5_relu"))
@@ -49,12 +58,14 @@ def test_layer_times_cover_every_layer_and_plot(tmp_path):
     assert len(ax.patches) == 2 * len(table)
 
 
-def test_best_seconds_keeps_the_fastest_call():
-    calls = iter([0.02, 0.0, 0.01])
+def test_best_rate_keeps_the_fastest_call():
+    calls = iter([0.05, 0.0, 0.03])
 
     def sleepy():
         import time
 
         time.sleep(next(calls))
 
-    assert throughput.best_seconds(sleepy, repeats=3) < 0.01
+    rate = throughput.best_rate(sleepy, work=1.0, repeats=3)
+    assert rate.wall > 1 / 0.03  # the 0-second call counts, not the slower ones
+    assert rate.cpu > rate.wall  # sleeping uses no CPU

@@ -16,15 +16,18 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+
 def layer_flops(model) -> pd.DataFrame:
     """Forward and training FLOPs per image of every layer (convolutions and dense layers; 0 for the others)."""
     rows = []
     shape = tuple(model.inputs[0].shape)
     upstream_weights = False  # a layer needs its input's gradient only when a trainable layer comes before it
     for layer in model.layers:
+        kind = type(layer).__name__
+        if hasattr(layer, "layers") and layer.trainable_weights:
+            raise ValueError(f"layer {layer.name!r} ({kind}) nests layers with weights; layer_flops counts flat models")
         out = tuple(layer.compute_output_shape(shape))
         macs = 0
-        kind = type(layer).__name__
         if kind == "Conv2D":
             kh, kw = layer.kernel_size
             macs = out[1] * out[2] * out[3] * kh * kw * shape[-1]
@@ -67,11 +70,6 @@ def best_rate(fn: Callable[[], object], work: float, repeats: int = 3) -> Rate:
     """``work`` per second of the fastest of ``repeats`` calls (the least disturbed by other processes)."""
     times = [timed(fn) for _ in range(repeats)]
     return Rate(work / min(w for w, _ in times), work / max(min(c for _, c in times), 1e-9))
-
-
-def best_seconds(fn: Callable[[], object], repeats: int = 3) -> float:
-    """Wall seconds of the fastest of ``repeats`` calls."""
-    return 1 / best_rate(fn, 1.0, repeats).wall
 
 
 def matmul_rate(n: int = 4096, dtype: str = "float32", reps: int = 10, repeats: int = 3, device: str | None = None

@@ -65,6 +65,7 @@ EXERCISES = {
 WRONG_ANSWERS = {
     "q1": [(32, "per replica"), (8, "does not divide"), (64, "multiply")],
     "q2": [(0.001, "Adam's default"), (0.00025, "does not shrink"), (0.002, "multiply")],
-    "q3": [(6_750_000, "multiply–adds"), (27_000_000, "forward pass"), (40_500_000, "forward pass"), (123 * 123 * 16 * 27 * 2, "same"),
+    "q3": [(6_750_000, "multiply–adds"), (27_000_000, "forward pass"), (40_500_000, "forward pass"),
+           (123 * 123 * 16 * 27 * 2, "same"),
            (125 * 125 * 16 * 9 * 2, "3 colour channels")],
 }
