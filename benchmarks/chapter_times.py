@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", nargs="+", default=["smoke", "quick"], choices=["smoke", "quick", "full"])
     parser.add_argument("--chapters", nargs="*", default=[], help="chapter numbers (default: all in book/)")
-    parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
+    parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell (a stuck cell fails its chapter)")
     parser.add_argument("--out", default=str(OUT), help="markdown file to write, or - for standard output")
     args = parser.parse_args(argv)
 

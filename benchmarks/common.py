@@ -33,6 +33,18 @@ def load() -> str:
     return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
+def class_folder_sample(root: Path, n: int, seed: int) -> Path:
+    """A sample of ``n`` artworks prepared into class folders under ``root`` (generated once, reused by later runs)."""
+    from course_utils.prepare import prepare
+    from course_utils.sample import write_sample
+
+    write_sample(root / "sample", n=n, seed=seed, overwrite=False)
+    out = root / "prepared"
+    if not (out / "prepare.json").is_file():
+        prepare(root / "sample", out)
+    return out
+
+
 def header(command: str) -> str:
     """The line above a table: when, on what, with which versions, by which command, and the load."""
     import tensorflow as tf

@@ -23,27 +23,17 @@ import time
 from pathlib import Path
 
 import common  # noqa: F401  (puts src/ on the path)
-from common import header, load, markdown
+from common import class_folder_sample, header, load, markdown
 
 from course_utils import models, training
 from course_utils.data import SAMPLE_SIZE
 from course_utils.pipeline import load_split
-from course_utils.prepare import prepare
-from course_utils.sample import write_sample
 from course_utils.settings import Settings, default_data_dir, has_gpu
 
 WARM_UP = 1
 TIMED = {"full": 3, "quick": 1, "smoke": 1}
 STUDY_SECONDS_PER_EPOCH = {"original": 41.0}  # the study's notebook, Colab GPU
 
-
-def class_folder_sample(root: Path, n: int, seed: int) -> Path:
-    """A sample of ``n`` artworks in class folders under ``root`` (generated once, reused by later runs)."""
-    write_sample(root / "sample", n=n, seed=seed, overwrite=False)
-    out = root / "prepared"
-    if not (out / "prepare.json").is_file():
-        prepare(root / "sample", out)
-    return out
 
 
 def precisions(choice: str, gpu: bool) -> list[tuple[str, bool | None]]:

@@ -19,22 +19,12 @@ from pathlib import Path
 
 import common  # noqa: F401  (puts src/ on the path)
 import numpy as np
-from common import header, load, markdown
+from common import class_folder_sample, header, load, markdown
 from PIL import Image
 
 from course_utils import throughput
 from course_utils.pipeline import load_split, study_file_split
-from course_utils.prepare import prepare
-from course_utils.sample import write_sample
 
-
-def class_folder_sample(root: Path, n: int, seed: int) -> Path:
-    """A sample of ``n`` artworks prepared into class folders under ``root`` (reused when already there)."""
-    write_sample(root / "sample", n=n, seed=seed, overwrite=False)
-    out = root / "prepared"
-    if not (out / "prepare.json").is_file():
-        prepare(root / "sample", out)
-    return out
 
 
 def pil_loop(files: list[Path], size: int = 125) -> np.ndarray:

@@ -74,3 +74,82 @@ def test_linear_learning_rate_scaling():
     assert distribute.scaled_learning_rate(1e-3, 4) == pytest.approx(4e-3)
     with pytest.raises(ValueError, match="got 0"):
         distribute.scaled_learning_rate(1e-3, 0)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Two worker processes on 127.0.0.1 as one MultiWorkerMirroredStrategy cluster (toy data, 2 epochs)."""
+    return distribute.multiworker_check(workers=2, model="original", epochs=2, batch_size=8)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_two_workers_form_one_cluster_and_a_step_matches_one_device(cluster):
+    assert [w["worker"] for w in cluster] == [0, 1]
+    assert all(w["replicas"] == 2 and w["global_batch"] == 16 for w in cluster)
+    for w in cluster:
+        assert w["first_step_loss_workers"] == pytest.approx(w["first_step_loss_single"], abs=1e-5)
+        assert w["gradient_relative_difference"] < 1e-4
+
+
+@pytest.mark.slow
+def test_two_workers_train_the_same_model_through_train(cluster):
+    first, second = cluster
+    assert first["train_loss"] == second["train_loss"] and all(math.isfinite(v) for v in first["train_loss"])
+    assert first["weights_checksum"] == second["weights_checksum"]  # the replicas stayed equal
+    assert first["val_predictions"] == 16
+    assert first["val_accuracy"][-1] == pytest.approx(first["val_accuracy_from_predictions"], abs=1e-9)
+
+
+def one_epoch(custom: bool, class_weight=None):
+    """One epoch of SGD on the toy split from fixed weights, by Keras's fit or the custom loop; history, weights."""
+    import keras
+    import tensorflow as tf
+
+    from course_utils import models
+
+    split = distribute.toy_split()
+    keras.utils.set_random_seed(1)
+    net = models.build("original", split.x_train.shape[1:], 3)
+    net.compile(optimizer=keras.optimizers.SGD(0.01), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                metrics=["accuracy"])
+    train_ds, val_ds = split.datasets(16, shuffle=False)
+    if custom:
+        history, times = distribute.fit_custom(net, train_ds, val_ds, 1, tf.distribute.get_strategy(), class_weight)
+        assert len(times) == 1 and times[0] > 0
+    else:
+        history = net.fit(train_ds, validation_data=val_ds, epochs=1, verbose=0, class_weight=class_weight,
+                          shuffle=False).history
+    return history, net.get_weights()
+
+
+def test_the_custom_loop_computes_what_fit_computes_on_one_device():
+    fit_history, fit_weights = one_epoch(custom=False)
+    loop_history, loop_weights = one_epoch(custom=True)
+    assert distribute.relative_difference(fit_weights, loop_weights) < 1e-5
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert loop_history[key][0] == pytest.approx(fit_history[key][0], rel=1e-4), key
+
+
+def test_the_custom_loop_weights_classes_like_fit():
+    weights = {0: 3.0, 1: 0.5, 2: 1.0}
+    fit_history, fit_weights = one_epoch(custom=False, class_weight=weights)
+    loop_history, loop_weights = one_epoch(custom=True, class_weight=weights)
+    assert distribute.relative_difference(fit_weights, loop_weights) < 1e-5
+    assert loop_history["loss"][0] == pytest.approx(fit_history["loss"][0], rel=1e-4)
+
+
+def test_train_switches_to_the_custom_loop_for_multiple_workers(monkeypatch, tmp_path):
+    import tensorflow as tf
+
+    from course_utils import training
+    from course_utils.settings import Settings
+
+    monkeypatch.setattr(distribute, "is_multiworker", lambda strat: True)  # the cluster itself is tested above
+    settings = Settings(data="sample", profile="smoke", data_dir=tmp_path, seed=123)
+    split, one = distribute.toy_split(), tf.distribute.get_strategy()
+    run = training.train("original", split, settings, epochs=2, batch_size=16, strategy=one, save=False, verbose=0)
+    assert list(run.history.columns) == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]
+    assert len(run.val_logits) == len(split.y_val) and run.history["seconds"].gt(0).all()
+    with pytest.raises(ValueError, match="no callbacks"):
+        training.train("original", split, settings, epochs=1, strategy=one, save=False, callbacks=[object()])

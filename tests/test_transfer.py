@@ -90,6 +90,25 @@ def test_downloaded_or_cached_weights_are_used(tmp_path, monkeypatch):
     assert choice.weights == "imagenet" and "cache" in choice.note
 
 
+def test_cached_weights_are_found_where_keras_downloads_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    assert transfer.cached_weights("efficientnetb0") is None
+    weights = tmp_path / "keras" / "models" / "efficientnetb0_notop.h5"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"h5")
+    assert transfer.cached_weights("efficientnetb0") == weights
+    assert transfer.cached_weights("mobilenetv3small") is None
+    with pytest.raises(ValueError, match="'resnet50'"):
+        transfer.cached_weights("resnet50")
+
+
+def test_offline_quick_profile_falls_back_to_random_weights_without_stubbing_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(data, "reachable", lambda url, timeout=3.0: False)
+    choice = transfer.choose_weights("mobilenetv3small", settings_for(tmp_path, "quick"))
+    assert choice.weights is None and "unreachable" in choice.note
+
+
 def fake_run(tag, epochs) -> Run:
     history = pd.DataFrame({"epoch": np.arange(1, epochs + 1), "accuracy": 0.5, "loss": 1.0,
                             "val_accuracy": 0.5, "val_loss": 1.0})

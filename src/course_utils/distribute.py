@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import socket
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -89,8 +91,83 @@ def one_step(model: str, x: np.ndarray, y: np.ndarray, num_classes: int, weights
     net.set_weights(weights)
     # fit (not train_on_batch, which hands every replica the whole batch) splits the batch across replicas
     batch = tf.data.Dataset.from_tensors((x, y))
-    loss = net.fit(batch, epochs=1, shuffle=False, verbose=0).history["loss"][-1]
+    if is_multiworker(strat):
+        loss = fit_custom(net, batch, None, 1, strat)[0]["loss"][-1]
+    else:
+        loss = net.fit(batch, epochs=1, shuffle=False, verbose=0).history["loss"][-1]
     return float(loss), [w0 - w1 for w0, w1 in zip(weights, net.get_weights())]
+
+
+def is_multiworker(strat) -> bool:
+    """Whether ``strat`` spans machines: Keras 3's ``fit`` cannot train under it (keras-team/keras#20585)."""
+    import tensorflow as tf
+
+    return isinstance(strat, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def predict_logits(net, dataset) -> np.ndarray:
+    """The model's float32 outputs for every batch of ``dataset``, in order, computed on this worker alone."""
+    import tensorflow as tf
+
+    infer = tf.function(lambda x: tf.cast(net(x, training=False), tf.float32))
+    return np.concatenate([infer(x).numpy() for x, _ in dataset])
+
+
+def fit_custom(net, train_ds, val_ds, epochs: int, strat, class_weight: dict | None = None
+               ) -> tuple[dict[str, list[float]], list[float]]:
+    """Train a compiled classifier with a loop that calls ``strategy.run``, which works where ``fit`` does not.
+
+    Every replica takes its share of each global batch, averages its loss over the global batch and applies the
+    gradients (the strategy sums them across replicas and machines). Returns the history (loss, accuracy and,
+    with ``val_ds``, val_loss, val_accuracy, as ``fit`` names them) and the seconds of every epoch.
+    """
+    import tensorflow as tf
+
+    loss_fn, optimizer = net.loss, net.optimizer
+    if not hasattr(loss_fn, "call"):
+        raise TypeError(f"the custom training loop needs a keras.losses.Loss object as the loss, got {loss_fn!r}")
+    weights = None
+    if class_weight:
+        n_classes = int(net.outputs[0].shape[-1])
+        weights = tf.constant([float(class_weight.get(c, 1.0)) for c in range(n_classes)], tf.float32)
+
+    def replica_step(x, y):
+        y = tf.cast(y, tf.int32)
+        with tf.GradientTape() as tape:
+            logits = tf.cast(net(x, training=True), tf.float32)
+            per_example = loss_fn.call(y, logits)
+            if weights is not None:
+                per_example *= tf.gather(weights, y)
+            loss = tf.nn.compute_average_loss(per_example)
+            scaled = optimizer.scale_loss(loss)  # mixed precision: scaled up, unscaled again by apply_gradients
+        grads = tape.gradient(scaled, net.trainable_variables)
+        optimizer.apply_gradients(zip(grads, net.trainable_variables))
+        hits = tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), y), tf.float32)
+        return tf.reduce_sum(per_example), tf.reduce_sum(hits), tf.cast(tf.size(y), tf.float32)
+
+    @tf.function
+    def train_step(x, y):
+        sums = strat.run(replica_step, args=(x, y))
+        return [strat.reduce("SUM", value, axis=None) for value in sums]
+
+    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+    times = []
+    batches = strat.experimental_distribute_dataset(train_ds)
+    for _ in range(epochs):
+        start = time.perf_counter()
+        loss = hits = seen = 0.0
+        for x, y in batches:
+            step = [float(v) for v in train_step(x, y)]
+            loss, hits, seen = loss + step[0], hits + step[1], seen + step[2]
+        history["loss"].append(loss / seen)
+        history["accuracy"].append(hits / seen)
+        if val_ds is not None:
+            logits = predict_logits(net, val_ds)
+            y_val = np.concatenate([np.asarray(y) for _, y in val_ds]).astype(int)
+            history.setdefault("val_loss", []).append(float(np.mean(loss_fn.call(y_val, logits))))
+            history.setdefault("val_accuracy", []).append(float(np.mean(logits.argmax(-1) == y_val)))
+        times.append(time.perf_counter() - start)
+    return history, times
 
 
 class StepCounter:
@@ -172,17 +249,99 @@ def mirrored_check(devices: int = 2, model: str = "original", epochs: int = 2, b
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def toy_split(n_train: int = 48, n_val: int = 16, size: int = 32, seed: int = 0):
+    """Random images whose class (of 3) is their brightness tercile: learnable, tiny, the same in every process."""
+    from course_utils.pipeline import Split
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, (n_train + n_val, size, size, 3), dtype=np.uint8)
+    y = np.digitize(x.mean(axis=(1, 2, 3)), np.quantile(x.mean(axis=(1, 2, 3)), [1 / 3, 2 / 3]))
+    ids = [f"toy{i:03d}" for i in range(len(y))]
+    return Split(x[:n_train], y[:n_train], x[n_train:], y[n_train:], ids[:n_train], ids[n_train:],
+                 ["dark", "middle", "bright"], seed)
+
+
+def run_worker_check(model: str = "original", epochs: int = 2, batch_size: int = 8) -> dict[str, Any]:
+    """In one worker of a cluster (``TF_CONFIG`` set): compare one step with one device, then ``train`` on toy data."""
+    import tensorflow as tf
+
+    strat = strategy("multiworker")  # first of all: collective ops are set up while TensorFlow starts
+    from course_utils import models
+    from course_utils.settings import get_settings, seed_everything
+    from course_utils.training import train
+
+    split = toy_split()
+    replicas = strat.num_replicas_in_sync
+    x, y = split.x_train[: batch_size * replicas], split.y_train[: batch_size * replicas]
+    seed_everything(0)
+    start = models.build(model, x.shape[1:], 3).get_weights()
+    single_loss, single_grads = one_step(model, x, y, 3, start, tf.distribute.get_strategy())
+    worker_loss, worker_grads = one_step(model, x, y, 3, start, strat)
+    run = train(model, split, get_settings(), epochs=epochs, batch_size=batch_size, strategy=strat, save=False,
+                mixed_precision=False, verbose=0)
+    return {
+        "worker": json.loads(os.environ["TF_CONFIG"])["task"]["index"],
+        "replicas": replicas,
+        "global_batch": batch_size * replicas,
+        "first_step_loss_single": single_loss,
+        "first_step_loss_workers": worker_loss,
+        "gradient_relative_difference": relative_difference(single_grads, worker_grads),
+        "train_loss": [float(v) for v in run.history["loss"]],
+        "val_accuracy": [float(v) for v in run.history["val_accuracy"]],
+        "val_accuracy_from_predictions": float((run.val_pred == split.y_val).mean()),
+        "val_predictions": len(run.val_logits),
+        "weights_checksum": float(sum(np.abs(w).sum() for w in run.model.get_weights())),
+    }
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` TCP ports on 127.0.0.1 that were free a moment ago (for a local cluster)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def multiworker_check(workers: int = 2, model: str = "original", epochs: int = 2, batch_size: int = 8,
+                      timeout: float = 300) -> list[dict[str, Any]]:
+    """Start ``workers`` processes on this machine as a ``MultiWorkerMirroredStrategy`` cluster; their reports."""
+    addresses = [f"127.0.0.1:{port}" for port in free_ports(workers)]
+    cmd = [sys.executable, "-m", "course_utils.distribute", "--worker", "--model", model, "--epochs", str(epochs),
+           "--batch-size", str(batch_size)]
+    procs = []
+    for index in range(workers):
+        env = dict(os.environ, TF_CONFIG=tf_config(addresses, index), CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="2")
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+    try:
+        outputs = [proc.communicate(timeout=timeout) for proc in procs]
+    finally:
+        for proc in procs:
+            proc.kill()
+    for index, (proc, (out, err)) in enumerate(zip(procs, outputs)):
+        if proc.returncode != 0:
+            raise RuntimeError(f"worker {index} of {' '.join(cmd)} failed (exit {proc.returncode}):\n{err[-3000:]}")
+    return [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m course_utils.distribute``: print :func:`run_check`'s results as one JSON line."""
+    """``python -m course_utils.distribute``: print :func:`run_check`'s (or a worker's) results as one JSON line."""
     import argparse
 
     parser = argparse.ArgumentParser(description="Mirror training over logical CPU devices and compare with one.")
     parser.add_argument("--devices", type=int, default=2)
+    parser.add_argument("--worker", action="store_true", help="run as one worker of the cluster in TF_CONFIG")
     parser.add_argument("--model", default="original")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=8)
     args = parser.parse_args(argv)
-    print(json.dumps(run_check(args.devices, args.model, args.epochs, args.batch_size)))
+    if args.worker:
+        print(json.dumps(run_worker_check(args.model, args.epochs, args.batch_size)))
+    else:
+        print(json.dumps(run_check(args.devices, args.model, args.epochs, args.batch_size)))
     return 0
 
 

@@ -175,7 +175,7 @@ def train(
     """
     import keras
 
-    from course_utils import models
+    from course_utils import distribute, models
     from course_utils.settings import seed_everything
 
     settings = settings or get_settings()
@@ -193,17 +193,25 @@ def train(
         else:
             net = compile_model(build(), learning_rate, loss, metrics, xla)
         train_ds, val_ds = split.datasets(batch_size * replicas)
-        timer = EpochTimer()
         start = time.perf_counter()
-        fit = net.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight,
-                      callbacks=[timer, *callbacks], shuffle=False, verbose=verbose)
-        seconds = time.perf_counter() - start
-        logits = np.asarray(net.predict(val_ds, verbose=0), dtype=np.float32)
+        if strategy is not None and distribute.is_multiworker(strategy):  # fit fails there: keras-team/keras#20585
+            if callbacks or metrics:
+                raise ValueError("training with a MultiWorkerMirroredStrategy uses a custom loop that reports loss "
+                                 "and accuracy only: pass no callbacks and no metrics")
+            fitted, times = distribute.fit_custom(net, train_ds, val_ds, epochs, strategy, class_weight)
+            seconds = time.perf_counter() - start
+            logits = distribute.predict_logits(net, val_ds)
+        else:
+            timer = EpochTimer()
+            fitted = net.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight,
+                             callbacks=[timer, *callbacks], shuffle=False, verbose=verbose).history
+            times, seconds = timer.times, time.perf_counter() - start
+            logits = np.asarray(net.predict(val_ds, verbose=0), dtype=np.float32)
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    history = pd.DataFrame(fit.history)
+    history = pd.DataFrame(fitted)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
-    history["seconds"] = timer.times[: len(history)]
+    history["seconds"] = times[: len(history)]
     run = Run(
         name=name, history=history, seconds=seconds, epochs=len(history), params=int(net.count_params()),
         class_names=list(split.class_names), val_true=np.asarray(split.y_val), val_logits=logits,

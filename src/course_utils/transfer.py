@@ -9,7 +9,9 @@ ImageNet weights shows the procedure, not the benefit of transfer learning.
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,12 +63,16 @@ def backbone(name: str = "mobilenetv3small", input_shape=(125, 125, 3), weights:
                                             pooling="avg")
 
 
-def cached_weights(name: str) -> Path | None:
-    """The ImageNet weight file in the Keras cache (``~/.keras/models``), or None if not downloaded yet."""
-    import keras
+def keras_cache_dirs() -> list[Path]:
+    """Where Keras keeps downloads: ``$KERAS_HOME`` or ``~/.keras``, and ``/tmp/.keras`` when home is read-only."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return [Path(home), Path(tempfile.gettempdir()) / ".keras"]
 
-    path = Path(keras.config.keras_home()) / "models" / BACKBONES[check_backbone(name)][1]
-    return path if path.is_file() else None
+
+def cached_weights(name: str) -> Path | None:
+    """The ImageNet weight file in the Keras cache (``<cache>/models``), or None if not downloaded yet."""
+    file = BACKBONES[check_backbone(name)][1]
+    return next((d / "models" / file for d in keras_cache_dirs() if (d / "models" / file).is_file()), None)
 
 
 @contextmanager
