@@ -243,9 +243,12 @@ def check_trials(tuner: kt.Tuner) -> None:
 def run_search(hypermodel: CNNHyperModel, split: Split, folder: Path, max_trials: int, epochs: int,
                seed: int = 123, batch_size: int = 32, overwrite: bool = False, verbose: int = 0) -> kt.Tuner:
     """Search (or continue a search) under a lock, then fail loudly if any trial failed; returns the tuner."""
-    with project_lock(folder):
+    # a distributed search's chief and workers share the folder on purpose (the chief's oracle hands out the trials):
+    # a lock would make a worker on the chief's machine wait for the chief, which waits for the workers
+    lock = project_lock(folder) if distributed_role() == "single" else contextlib.nullcontext()
+    with lock:
         tuner = make_tuner(hypermodel, folder, max_trials, seed, overwrite)
-        done = len(tuner.oracle.trials)
+        done = len(tuner.oracle.trials) if distributed_role() in ("single", "chief") else 0  # a worker's oracle is remote
         fits = hypermodel.fits
         seed_everything(seed)
         train_ds, val_ds = split.datasets(batch_size)
@@ -327,18 +330,81 @@ def retrain_best(tuner: kt.Tuner, hypermodel: CNNHyperModel, split: Split, setti
 
 
 
-def main() -> None:
+def distributed_check(workers: int = 1, trials: int = 2, epochs: int = 1, folder: Path | None = None,
+                      timeout: float = 600) -> dict:
+    """Run a small search (``trials`` × ``epochs``) as a keras-tuner chief and ``workers`` workers on this machine.
+
+    The same command serves every role (``python -m course_utils.tuning``); only the ``KERASTUNER_*`` variables
+    differ. Returns each process's output, the trials each worker trained, and the finished search's table.
+    """
+    import re
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    from course_utils.data import class_folders
+    from course_utils.distribute import free_ports
+
+    settings = get_settings()
+    class_folders(settings)  # prepared here once, so the processes do not all prepare it at the same time
+    folder = Path(folder or tempfile.mkdtemp(prefix="distributed-search-")) / "search"
+    base = dict(os.environ, KERASTUNER_ORACLE_IP="127.0.0.1", KERASTUNER_ORACLE_PORT=str(free_ports(1)[0]),
+                TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES=os.environ.get("CUDA_VISIBLE_DEVICES", ""))
+    cmd = [sys.executable, "-m", "course_utils.tuning", "--folder", str(folder), "--trials", str(trials),
+           "--epochs", str(epochs)]
+    roles = ["chief", *[f"tuner{i}" for i in range(workers)]]
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    logs = {role: folder.parent / f"{role}.log" for role in roles}
+    procs = {}
+    for role in roles:
+        with open(logs[role], "w") as log:
+            procs[role] = subprocess.Popen(cmd, env=dict(base, KERASTUNER_TUNER_ID=role), stdout=log,
+                                           stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    try:  # the chief waits for its workers for ever, so a failed worker must stop the whole search
+        while any(p.poll() is None for p in procs.values()) and time.monotonic() < deadline:
+            if any(p.poll() not in (None, 0) for p in procs.values()):
+                break
+            time.sleep(0.5)
+    finally:
+        for proc in procs.values():
+            proc.kill()
+            proc.wait()
+    outputs = {role: logs[role].read_text() for role in roles}
+    # the process that failed first is named first; the ones stopped because of it (exit -9) after
+    for role, proc in sorted(procs.items(), key=lambda item: item[1].returncode < 0):
+        if proc.returncode != 0:
+            why = (f"exit {proc.returncode}" if proc.returncode > 0
+                   else f"stopped: over {timeout:.0f} s, or another process failed")
+            raise RuntimeError(f"the {role} of {' '.join(cmd)} failed ({why}):\n{outputs[role][-3000:]}")
+    trained = {role: int(m.group(1)) for role in roles[1:]
+               for m in [re.search(r"trained (\d+) trial", outputs[role])] if m}
+    tuner = make_tuner(CNNHyperModel(), folder, trials, settings.seed)
+    check_trials(tuner)
+    return {"folder": folder, "outputs": outputs, "trained": trained, "trials": trials_table(tuner)}
+
+
+def main(argv: list[str] | None = None) -> None:
     """``python -m course_utils.tuning``: chapter 11's search for the current settings (also as chief or worker)."""
+    import argparse
+
     from course_utils.data import class_folders
     from course_utils.pipeline import load_split
 
+    parser = argparse.ArgumentParser(description="Chapter 11's search; a chief or worker with KERASTUNER_* set.")
+    parser.add_argument("--folder", type=Path, help="the search's folder (default: the chapter's, in the data folder)")
+    parser.add_argument("--trials", type=int, help="the number of trials (default: the profile's budget)")
+    parser.add_argument("--epochs", type=int, help="epochs per trial (default: the profile's budget)")
+    args = parser.parse_args(argv)
     settings = get_settings()
     split = load_split(class_folders(settings), seed=settings.seed)
-    budget = BUDGET[settings.profile]
+    budget = {"trials": args.trials or BUDGET[settings.profile]["trials"],
+              "epochs": args.epochs or BUDGET[settings.profile]["epochs"]}
     hypermodel = CNNHyperModel(split.x_train.shape[1:], len(split.class_names))
     print(f"role: {distributed_role()}, profile: {settings.profile}, budget: {budget}")
-    tuner = run_search(hypermodel, split, project_dir(settings), budget["trials"], budget["epochs"], settings.seed,
-                       verbose=1)
+    tuner = run_search(hypermodel, split, args.folder or project_dir(settings), budget["trials"], budget["epochs"],
+                       settings.seed, verbose=1)
     if distributed_role() in ("single", "chief"):
         print(trials_table(tuner).to_string())
 
