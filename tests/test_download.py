@@ -352,12 +352,14 @@ def test_a_garbled_failure_list_means_asking_again(server, files, tmp_path):
 def test_cli_ctrl_c_keeps_the_images_and_a_rerun_resumes(server, tmp_path):
     import signal
 
-    # one image per half second: the rest of the download takes over 10 s, so even on a loaded machine the
-    # interrupt arrives while it runs (at 0.1 s and 2 workers it once finished before this loop noticed)
+    # one image per half second: the rest of the download takes over 10 s, so the interrupt lands while it runs
     server.latency = 0.5
     cmd = [sys.executable, "-m", "course_utils", "download", "--out", str(tmp_path), "--archive-url",
            server.archive_url, "--workers", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a suite started in the background (`cmd &`, nohup) ignores SIGINT, and children inherit that: give the
+    # download the default handler a terminal's Ctrl-C would meet
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while len(list(tmp_path.glob("images/*.jpg"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
