@@ -153,3 +153,33 @@ def test_train_switches_to_the_custom_loop_for_multiple_workers(monkeypatch, tmp
     assert len(run.val_logits) == len(split.y_val) and run.history["seconds"].gt(0).all()
     with pytest.raises(ValueError, match="no callbacks"):
         training.train("original", split, settings, epochs=1, strategy=one, save=False, callbacks=[object()])
+
+
+MEMBER = ("import os, sys, time\n"
+          "role = os.environ['ROLE']\n"
+          "print('hello from', role)\n"
+          "if role == 'bad':\n"
+          "    print('boom', file=sys.stderr)\n"
+          "    sys.exit(3)\n"
+          "time.sleep(float(os.environ.get('WAIT', '0')))\n")
+
+
+def test_run_together_returns_every_members_output():
+    import os
+    import sys
+
+    envs = {name: dict(os.environ, ROLE=name) for name in ("a", "b")}
+    assert distribute.run_together([sys.executable, "-c", MEMBER], envs, timeout=60) == {
+        "a": "hello from a\n", "b": "hello from b\n"}
+
+
+def test_one_failed_member_stops_the_cluster_and_is_named_first():
+    import os
+    import sys
+    import time
+
+    envs = {"waiting": dict(os.environ, ROLE="waiting", WAIT="60"), "bad": dict(os.environ, ROLE="bad")}
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"(?s)^bad of .* failed \(exit 3\):\nboom"):
+        distribute.run_together([sys.executable, "-c", MEMBER], envs, timeout=60)
+    assert time.monotonic() - start < 30  # the waiting member was stopped, not waited for

@@ -16,7 +16,9 @@ import os
 import subprocess
 import socket
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -306,25 +308,47 @@ def free_ports(n: int) -> list[int]:
             s.close()
 
 
+def run_together(cmd: list[str], envs: dict[str, dict[str, str]], timeout: float = 300) -> dict[str, str]:
+    """Run ``cmd`` once per named environment, all at once (a cluster); each one's standard output.
+
+    A cluster's members wait for ever on one that died, so the first failure stops them all and is raised with
+    the end of its error output.
+    """
+    with tempfile.TemporaryDirectory(prefix="cluster-") as folder:
+        logs = {name: (Path(folder) / f"{name}.out", Path(folder) / f"{name}.err") for name in envs}
+        procs = {}
+        for name, env in envs.items():
+            with open(logs[name][0], "w") as out, open(logs[name][1], "w") as err:
+                procs[name] = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+        deadline = time.monotonic() + timeout
+        try:
+            while any(p.poll() is None for p in procs.values()) and time.monotonic() < deadline:
+                if any(p.poll() not in (None, 0) for p in procs.values()):
+                    break
+                time.sleep(0.5)
+        finally:
+            for proc in procs.values():
+                proc.kill()
+                proc.wait()
+        texts = {name: (out.read_text(), err.read_text()) for name, (out, err) in logs.items()}
+    # the process that failed on its own is named first; those stopped by the kill (negative codes) after
+    for name, proc in sorted(procs.items(), key=lambda item: item[1].returncode < 0):
+        if proc.returncode != 0:
+            why = (f"exit {proc.returncode}" if proc.returncode > 0
+                   else f"stopped: over {timeout:.0f} s, or another process failed")
+            raise RuntimeError(f"{name} of {' '.join(cmd)} failed ({why}):\n{texts[name][1][-3000:]}")
+    return {name: out for name, (out, _) in texts.items()}
+
+
 def multiworker_check(workers: int = 2, model: str = "original", epochs: int = 2, batch_size: int = 8,
                       timeout: float = 300) -> list[dict[str, Any]]:
     """Start ``workers`` processes on this machine as a ``MultiWorkerMirroredStrategy`` cluster; their reports."""
     addresses = [f"127.0.0.1:{port}" for port in free_ports(workers)]
     cmd = [sys.executable, "-m", "course_utils.distribute", "--worker", "--model", model, "--epochs", str(epochs),
            "--batch-size", str(batch_size)]
-    procs = []
-    for index in range(workers):
-        env = dict(os.environ, TF_CONFIG=tf_config(addresses, index), CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="2")
-        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
-    try:
-        outputs = [proc.communicate(timeout=timeout) for proc in procs]
-    finally:
-        for proc in procs:
-            proc.kill()
-    for index, (proc, (out, err)) in enumerate(zip(procs, outputs)):
-        if proc.returncode != 0:
-            raise RuntimeError(f"worker {index} of {' '.join(cmd)} failed (exit {proc.returncode}):\n{err[-3000:]}")
-    return [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    envs = {f"worker {i}": dict(os.environ, TF_CONFIG=tf_config(addresses, i), CUDA_VISIBLE_DEVICES="",
+                                TF_CPP_MIN_LOG_LEVEL="2") for i in range(workers)}
+    return [json.loads(out.strip().splitlines()[-1]) for out in run_together(cmd, envs, timeout).values()]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -338,13 +338,11 @@ def distributed_check(workers: int = 1, trials: int = 2, epochs: int = 1, folder
     differ. Returns each process's output, the trials each worker trained, and the finished search's table.
     """
     import re
-    import subprocess
     import sys
     import tempfile
-    import time
 
     from course_utils.data import class_folders
-    from course_utils.distribute import free_ports
+    from course_utils.distribute import free_ports, run_together
 
     settings = get_settings()
     class_folders(settings)  # prepared here once, so the processes do not all prepare it at the same time
@@ -354,30 +352,7 @@ def distributed_check(workers: int = 1, trials: int = 2, epochs: int = 1, folder
     cmd = [sys.executable, "-m", "course_utils.tuning", "--folder", str(folder), "--trials", str(trials),
            "--epochs", str(epochs)]
     roles = ["chief", *[f"tuner{i}" for i in range(workers)]]
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    logs = {role: folder.parent / f"{role}.log" for role in roles}
-    procs = {}
-    for role in roles:
-        with open(logs[role], "w") as log:
-            procs[role] = subprocess.Popen(cmd, env=dict(base, KERASTUNER_TUNER_ID=role), stdout=log,
-                                           stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    try:  # the chief waits for its workers for ever, so a failed worker must stop the whole search
-        while any(p.poll() is None for p in procs.values()) and time.monotonic() < deadline:
-            if any(p.poll() not in (None, 0) for p in procs.values()):
-                break
-            time.sleep(0.5)
-    finally:
-        for proc in procs.values():
-            proc.kill()
-            proc.wait()
-    outputs = {role: logs[role].read_text() for role in roles}
-    # the process that failed first is named first; the ones stopped because of it (exit -9) after
-    for role, proc in sorted(procs.items(), key=lambda item: item[1].returncode < 0):
-        if proc.returncode != 0:
-            why = (f"exit {proc.returncode}" if proc.returncode > 0
-                   else f"stopped: over {timeout:.0f} s, or another process failed")
-            raise RuntimeError(f"the {role} of {' '.join(cmd)} failed ({why}):\n{outputs[role][-3000:]}")
+    outputs = run_together(cmd, {role: dict(base, KERASTUNER_TUNER_ID=role) for role in roles}, timeout)
     trained = {role: int(m.group(1)) for role in roles[1:]
                for m in [re.search(r"trained (\d+) trial", outputs[role])] if m}
     tuner = make_tuner(CNNHyperModel(), folder, trials, settings.seed)
