@@ -26,7 +26,6 @@ from course_utils import throughput
 from course_utils.pipeline import load_split, study_file_split
 
 
-
 def pil_loop(files: list[Path], size: int = 125) -> np.ndarray:
     """The plain way: open, convert and resize every image with PIL, one by one, into one array."""
     images = []
@@ -115,7 +114,8 @@ def epoch_speed(folder: Path, repeats: int, model: str = "original") -> list[dic
                                for label, dataset in feeds.items()}, steps, 32, repeats)
     base = rates[next(iter(feeds))]
     return [{"feed": label, "steps": steps, "images/s": rate.wall,
-             "vs in-memory (wall)": f"{rate.wall / base.wall:.0%}", "images per CPU-s": rate.cpu, "vs in-memory (CPU time)": f"{rate.cpu / base.cpu:.0%}"}
+             "vs in-memory (wall)": f"{rate.wall / base.wall:.0%}", "images per CPU-s": rate.cpu,
+             "vs in-memory (CPU time)": f"{rate.cpu / base.cpu:.0%}"}
             for label, rate in rates.items()]
 
 

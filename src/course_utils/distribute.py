@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -155,6 +155,7 @@ def fit_custom(net, train_ds, val_ds, epochs: int, strat, class_weight: dict | N
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     times = []
     batches = strat.experimental_distribute_dataset(train_ds)
+    y_val = None if val_ds is None else np.concatenate([np.asarray(y) for _, y in val_ds]).astype(int)
     for _ in range(epochs):
         start = time.perf_counter()
         loss = hits = seen = 0.0
@@ -165,7 +166,6 @@ def fit_custom(net, train_ds, val_ds, epochs: int, strat, class_weight: dict | N
         history["accuracy"].append(hits / seen)
         if val_ds is not None:
             logits = predict_logits(net, val_ds)
-            y_val = np.concatenate([np.asarray(y) for _, y in val_ds]).astype(int)
             history.setdefault("val_loss", []).append(float(np.mean(loss_fn.call(y_val, logits))))
             history.setdefault("val_accuracy", []).append(float(np.mean(logits.argmax(-1) == y_val)))
         times.append(time.perf_counter() - start)
@@ -245,10 +245,8 @@ def mirrored_check(devices: int = 2, model: str = "original", epochs: int = 2, b
     """Run :func:`run_check` in a fresh Python process (logical devices need an uninitialised TensorFlow)."""
     cmd = [sys.executable, "-m", "course_utils.distribute", "--devices", str(devices), "--model", model,
            "--epochs", str(epochs), "--batch-size", str(batch_size)]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
-    if res.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed (exit {res.returncode}):\n{res.stderr[-3000:]}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    out = run_together(cmd, {"the mirrored check": dict(os.environ)}, timeout)["the mirrored check"]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def toy_split(n_train: int = 48, n_val: int = 16, size: int = 32, seed: int = 0):

@@ -245,16 +245,16 @@ def run_search(hypermodel: CNNHyperModel, split: Split, folder: Path, max_trials
     """Search (or continue a search) under a lock, then fail loudly if any trial failed; returns the tuner."""
     # a distributed search's chief and workers share the folder on purpose (the chief's oracle hands out the trials):
     # a lock would make a worker on the chief's machine wait for the chief, which waits for the workers
-    lock = project_lock(folder) if distributed_role() == "single" else contextlib.nullcontext()
-    with lock:
+    role = distributed_role()
+    with project_lock(folder) if role == "single" else contextlib.nullcontext():
         tuner = make_tuner(hypermodel, folder, max_trials, seed, overwrite)
-        done = len(tuner.oracle.trials) if distributed_role() in ("single", "chief") else 0  # a worker's oracle is remote
+        done = len(tuner.oracle.trials) if role in ("single", "chief") else 0  # a worker's oracle is remote
         fits = hypermodel.fits
         seed_everything(seed)
         train_ds, val_ds = split.datasets(batch_size)
         tuner.search(train_ds, validation_data=val_ds, epochs=epochs, shuffle=False, verbose=verbose)
-    if distributed_role() not in ("single", "chief"):
-        print(f"worker {distributed_role()}: trained {hypermodel.fits - fits} trial(s); the chief checks them all")
+    if role not in ("single", "chief"):
+        print(f"worker {role}: trained {hypermodel.fits - fits} trial(s); the chief checks them all")
         return tuner
     print(f"search folder: {tuner.project_dir}\n{done} trial(s) found there, "
           f"{hypermodel.fits - fits} trained now, {len(tuner.oracle.trials)} in all (max_trials={max_trials})")
@@ -348,7 +348,7 @@ def distributed_check(workers: int = 1, trials: int = 2, epochs: int = 1, folder
     class_folders(settings)  # prepared here once, so the processes do not all prepare it at the same time
     folder = Path(folder or tempfile.mkdtemp(prefix="distributed-search-")) / "search"
     base = dict(os.environ, KERASTUNER_ORACLE_IP="127.0.0.1", KERASTUNER_ORACLE_PORT=str(free_ports(1)[0]),
-                TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES=os.environ.get("CUDA_VISIBLE_DEVICES", ""))
+                TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")  # a CPU check: no process grabs a whole GPU
     cmd = [sys.executable, "-m", "course_utils.tuning", "--folder", str(folder), "--trials", str(trials),
            "--epochs", str(epochs)]
     roles = ["chief", *[f"tuner{i}" for i in range(workers)]]
