@@ -66,6 +66,25 @@ def test_extracts_the_sample_zip_flat_and_checked(sample, tmp_path):
     assert tree(tmp_path) == sorted(["x", *(f"x/{n}" for n in files_of(sample)), f"x/{STAMP}"])
 
 
+def test_the_real_layout_is_accepted(sample, tmp_path):
+    """The official archive's info file has 8 columns (no Style) and artworks in no emotion file; lines end in
+    CRLF. (`course-utils download` once stopped on it with "WikiArt-info.tsv: missing column(s): Style".)"""
+    info = files_of(sample)[schema.INFO_FILE]
+    assert info.split(b"\r\n", 1)[0] == b"ID\tCategory\tArtist\tTitle\tYear\tImage URL\tPainting Info URL\t" \
+                                         b"Artist Info URL"
+    assert info.count(b"\r\n") > files_of(sample)[schema.ALL_FILE].count(b"\r\n")
+    dest = extract_archive(sample.zip_path, tmp_path / "x")
+    assert (dest / schema.INFO_FILE).read_bytes() == info
+
+
+def test_a_style_spelled_as_the_readme_spells_it_is_named(sample, tmp_path):
+    files = files_of(sample)
+    files[schema.ALL_FILE] = files[schema.ALL_FILE].replace(b"Post Renaissance Art", b"Post-Renaissance Art")
+    with pytest.raises(ArchiveError, match=r"WikiArt-Emotions-All.tsv: Style of ID [0-9a-f]{24}: style "
+                                           r"'Post-Renaissance Art' is not one of"):
+        extract_archive(make_zip(tmp_path / "a.zip", with_folder(files)), tmp_path / "x")
+
+
 def test_second_extraction_is_a_no_op(sample, tmp_path, monkeypatch):
     dest = extract_archive(sample.zip_path, tmp_path / "x")
     before = {p.name: p.stat().st_mtime_ns for p in dest.iterdir()}

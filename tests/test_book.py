@@ -42,7 +42,7 @@ ERROR_OUTPUTS = "main .output.error, main .output.traceback"
 
 
 EXECUTED = Path(os.environ.get("COURSE_EXECUTED_DIR") or ROOT / "_build" / "executed")
-STAGE = ROOT / "_build" / "test-stage"
+CACHE = ROOT / "_build" / "test-book-cache"
 
 
 def executed_notebooks_ready() -> bool:
@@ -61,49 +61,44 @@ def executed_notebooks_ready() -> bool:
     return True
 
 
-def stage_executed_book() -> Path:
-    """A copy of the book whose chapters are the notebooks nbval executed, with execution switched off."""
-    if STAGE.exists():
-        shutil.rmtree(STAGE)
-    shutil.copytree(ROOT / "book", STAGE / "book", ignore=shutil.ignore_patterns("*.ipynb", "_build"))
-    for page in NOTEBOOK_PAGES:
-        shutil.copy(EXECUTED / f"{Path(page).name}.ipynb", STAGE / f"{page}.ipynb")
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "off"
-    (STAGE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    shutil.copy(TOC, STAGE / "_toc.yml")
-    return STAGE
+def execution_cache() -> Path:
+    """A jupyter-cache holding the chapters nbval executed in this run (when all are there and current).
 
-
-def build(out: Path, **env_overrides: str) -> subprocess.CompletedProcess:
-    """Build the book into ``out`` (smoke profile, sample data) with warnings as errors.
-
-    The chapters nbval executed in this run are used when every one is there and current (tools/test.sh runs
-    nbval first); otherwise the build executes the chapters itself.
+    The book is then built by the README's own command, which finds each chapter in the cache as a rebuild
+    would; a chapter not in it is executed by that command itself (slower, same result).
     """
-    env = dict(os.environ, COURSE_PROFILE="smoke", COURSE_DATA="sample", **env_overrides)
+    import bookexec
+
+    if CACHE.exists():
+        shutil.rmtree(CACHE)
+    CACHE.mkdir(parents=True)
+    if executed_notebooks_ready():
+        bookexec.fill(CACHE, EXECUTED)
+    return CACHE
+
+
+def build(out: Path, instructor: bool = False) -> subprocess.CompletedProcess:
+    """Build the book into ``out`` with the README's command (smoke profile, sample data, warnings as errors)."""
+    env = dict(os.environ, COURSE_PROFILE="smoke", COURSE_DATA="sample", COURSE_EXECUTION_CACHE=str(CACHE))
     env.pop("MPLBACKEND", None)  # the kernels must use the inline backend, or the book would have no figures
-    if "COURSE_EDITION" not in env_overrides:
-        env.pop("COURSE_EDITION", None)
-    source = stage_executed_book() if executed_notebooks_ready() else ROOT
-    return subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", str(source), "--path-output", str(out),
-         "--toc", str(source / "_toc.yml" if source != ROOT else TOC), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, env=env, timeout=1500,
-    )
+    env.pop("COURSE_EDITION", None)
+    if TOC != ROOT / "_toc.yml":
+        env["COURSE_BOOK_TOC"] = str(TOC)
+    command = ["bash", str(ROOT / "tools" / "book.sh"), "--out", str(out)] + (["--instructor"] if instructor else [])
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=1500)
 
 
 @pytest.fixture(scope="module")
 def student_build():
     """Build the student edition once for this module; returns the result and the HTML folder."""
+    execution_cache()
     return build(BUILD), BUILD / "_build" / "html"
 
 
 @pytest.fixture(scope="module")
 def instructor_build(student_build):
     """Build the instructor edition from the student build's executed notebooks (nothing runs twice)."""
-    res = build(INSTRUCTOR_BUILD, COURSE_EDITION="instructor",
-                COURSE_EXECUTION_CACHE=str(BUILD / "_build" / ".jupyter_cache"))
+    res = build(INSTRUCTOR_BUILD, instructor=True)
     return res, INSTRUCTOR_BUILD / "_build" / "html"
 
 
@@ -130,6 +125,8 @@ def solution_classes(html: Path) -> list[list[str]]:
 @pytest.mark.timeout(1600)
 def test_book_builds_with_warnings_as_errors(student_build):
     html = built(student_build)
+    if executed_notebooks_ready():  # the README's command found every chapter nbval ran in its cache
+        assert "Executing notebook" not in student_build[0].stdout
     assert (html / "book" / "intro.html").is_file()
     classes = solution_classes(html)
     assert classes and all("dropdown" in c for c in classes), "student edition: every solution is a dropdown"

@@ -89,6 +89,20 @@ def test_the_zip_gives_the_same_object_and_leaves_nothing_beside_it(sample, tmp_
     assert [p.name for p in tmp_path.iterdir()] == [schema.ARCHIVE_NAME]
 
 
+def test_a_file_with_only_the_columns_it_uses_is_enough(sample, tmp_path):
+    """`classes` reads ID and one scope's 20 shares; a copy with nothing else gives the same counts, and one
+    lacking a share column of that scope is a one-line error naming the file and the column."""
+    lines = (sample.archive_dir / schema.ALL_FILE).read_bytes().decode().split("\r\n")[:-1]
+    header = lines[0].split("\t")
+    keep = [header.index(c) for c in ["ID", *schema.emotion_columns("art")]]
+    path = tmp_path / schema.ALL_FILE
+    path.write_text("".join("\t".join(line.split("\t")[i] for i in keep) + "\r\n" for line in lines))
+    assert classes_json("--annotations", str(path)) == expected(sample)
+    res = cli("classes", "--annotations", str(path), "--scope", "image")
+    assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1
+    assert f"{path}: missing emotion column(s) for scope 'image': ImageOnly: agreeableness" in res.stderr
+
+
 @pytest.mark.parametrize("scope", ["image", "title"])
 def test_other_scopes(sample, scope):
     got = classes_json("--annotations", str(sample.archive_dir / schema.ALL_FILE), "--scope", scope,

@@ -34,6 +34,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def server(site):
+    settle(site)
     site.reset()
     site.latency = 0.0
     yield site
@@ -45,6 +46,15 @@ def files(site):
     """The sample's image file names (``<ID>.<ext>``), in the archive's row order."""
     table = pd.read_csv(site.root / schema.ARCHIVE_FOLDER / schema.ALL_FILE, sep="\t", dtype=str)
     return [url.rsplit("/", 1)[-1] for url in table["Image URL"]]
+
+
+def settle(server, timeout: float = 5.0):
+    """Wait until the server answers no request of an earlier test: a reply delayed past the client's timeout
+    keeps its handler busy after the client gave up, and would count as in flight in the next test."""
+    deadline = time.monotonic() + timeout
+    while server.in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not server.in_flight, f"{server.in_flight} request(s) of an earlier test still in flight"
 
 
 def run(server, out, **kw):

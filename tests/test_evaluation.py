@@ -50,6 +50,27 @@ def test_scores_of_a_mixed_classifier():
     assert s["study RMSE"] == pytest.approx(math.sqrt(5 / 6))
 
 
+def test_scores_of_one_or_two_validation_images(recwarn):
+    # link rot can leave a validation set of one image: every score is still defined, quietly
+    one = ev.scores([5], [5], CLASS_NAMES)
+    assert one["accuracy"] == one["balanced accuracy"] == one["macro-F1"] == 1.0 and one["study RMSE"] == 0.0
+    assert one["recall: Euphoric"] == 1.0 and math.isnan(one["recall: Calm"])
+    wrong = ev.scores([5, 5], [4, 5], CLASS_NAMES)  # Euphoric: precision 1, recall 1/2 -> F1 2/3; Calm: F1 0
+    assert wrong["accuracy"] == 0.5 and wrong["macro-F1"] == pytest.approx((2 / 3 + 0) / 2)
+    assert wrong["study RMSE"] == pytest.approx(math.sqrt(1 / 2))
+    assert not [w for w in recwarn if "single label" in str(w.message) or "not in y_true" in str(w.message)]
+    with pytest.raises(ValueError, match="at least one validation image"):
+        ev.scores([], [], CLASS_NAMES)
+
+
+def test_baselines_and_confusion_with_empty_classes():
+    # training: Euphoric 2, Calm 1; validation: one Aggressive image, a class never seen in training
+    table = ev.baseline_scores([5, 5, 4], [0], CLASS_NAMES, draws=4)
+    assert table["baseline: always Euphoric"]["accuracy"] == 0.0
+    matrix = ev.confusion([0], [5], 7)
+    assert matrix[0, 5] == 1.0 and np.isnan(matrix[1:]).all()  # rows of classes without images: NaN, not 0
+
+
 def test_renaming_classes_changes_the_rmse_but_not_accuracy_or_macro_f1():
     swap = list(range(7))
     swap[0], swap[EUPHORIC] = EUPHORIC, 0  # Aggressive and Euphoric trade indices: a mere renaming

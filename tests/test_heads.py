@@ -144,6 +144,14 @@ def test_regression_scores_against_the_training_mean():
         scores.regression_scores(y, y[:, :1], y.mean(axis=0))
 
 
+def test_regression_scores_of_one_image_give_no_r2(recwarn):
+    table = scores.regression_scores(np.array([[0.1, 0.2]]), np.array([[0.0, 0.5]]), np.array([0.0, 0.0]))
+    assert table.loc["model", "MAE valence"] == pytest.approx(0.1)
+    assert table.loc["model", "MAE arousal"] == pytest.approx(0.3)
+    assert np.isnan(table.loc["model", "R² valence"]) and np.isnan(table.loc["training mean", "R² arousal"])
+    assert not [w for w in recwarn if "R^2" in str(w.message)]
+
+
 def test_thresholds_and_label_scores_on_a_known_case():
     y = np.array([[1, 0], [1, 0], [0, 1], [0, 0]])
     probs = np.array([[0.3, 0.9], [0.35, 0.1], [0.1, 0.8], [0.05, 0.2]])

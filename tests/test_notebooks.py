@@ -49,3 +49,13 @@ def test_chapter_structure(path):
     assert text.index("## Summary") < text.index("## Exercises")
     assert ":::{exercise}" in text and "{solution}" in text
     assert nb["metadata"] == nbtool.METADATA
+
+
+def test_no_chapter_or_module_captures_output_in_a_widget():
+    # nbclient (the book's runner) answers an Output widget's captured output on the shell channel and then
+    # can miss the cell's reply until the time limit: the book build stalled (benchmarks/runner_stalls.py)
+    banned = ("interactive_output", "interact(", "widgets.Output", "@interact", "interact_manual")
+    sources = {p.name: "".join("".join(c["source"]) for c in json.loads(p.read_text())["cells"]) for p in NOTEBOOKS}
+    sources.update({p.name: p.read_text() for p in (ROOT / "src" / "course_utils").rglob("*.py")})
+    found = {name: [b for b in banned if b in text] for name, text in sources.items()}
+    assert not {name: hits for name, hits in found.items() if hits}

@@ -130,3 +130,36 @@ def test_datasets_batch_shuffle_with_the_seed_and_keep_validation_order(folder):
 def test_sizes_describes_the_split(folder):
     split = load_split(folder, image_size=SIZE)
     assert split.sizes() == f"{len(split.y_train)} training and {len(split.y_val)} validation images, 7 classes"
+
+
+def make_folder(root: Path, counts: list[int]) -> Path:
+    """Class folders holding ``counts[k]`` solid-colour images of class k (link rot: most classes nearly empty)."""
+    for k, (name, count) in enumerate(zip(CLASS_NAMES, counts)):
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            Image.fromarray(np.full((SIZE, SIZE, 3), colour_of(k), dtype=np.uint8)).save(root / name / f"{k}{i:03d}.jpg")
+    return root
+
+
+def test_a_few_images_still_split_and_empty_classes_stay_named(tmp_path):
+    # 6 images: Calm 4, Euphoric 2; the other five classes have none (what link rot leaves)
+    split = load_split(make_folder(tmp_path, [0, 0, 0, 0, 4, 2, 0]), image_size=SIZE)
+    assert split.class_names == list(CLASS_NAMES)
+    assert len(split.y_train) + len(split.y_val) == 6 and len(split.y_val) == 1  # int(0.2 × 6) = 1
+
+
+@pytest.mark.parametrize("counts", [
+    [0, 0, 0, 0, 2, 2, 1],  # round(0.2 × 2) = 0 each: the largest class (Calm, the first of two) gives one image
+    [1, 0, 0, 0, 3, 1, 0],  # the single images stay in training; round(0.2 × 3) = 1 Calm image
+])
+def test_a_stratified_split_of_tiny_classes_has_a_validation_image(tmp_path, counts):
+    split = load_split(make_folder(tmp_path, counts), image_size=SIZE, stratified=True)
+    assert np.bincount(split.y_val, minlength=7).tolist() == [0, 0, 0, 0, 1, 0, 0]
+    assert np.bincount(split.y_train, minlength=7).tolist() == [c - (k == 4) for k, c in enumerate(counts)]
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_too_few_images_to_split_is_a_clear_error(tmp_path, n):
+    with pytest.raises(ValueError, match=rf"{n} image\(s\) in the class folders, too few for a 20% validation split "
+                                         r"\(it needs at least 5\)"):
+        load_split(make_folder(tmp_path, [0, 0, 0, 0, n, 0, 0]), image_size=SIZE)

@@ -2,6 +2,7 @@
 idempotent; artworks without an image reported; loadable by keras with the study's class order.
 """
 
+import json
 import shutil
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def test_labels_csv_keeps_every_artwork(data, prepared):
     out, _ = prepared
     table = read_labels(out)
     assert len(table) == N and list(table.index) == list(labels.index)
-    pd.testing.assert_series_equal(table["class"], labels["class"].astype(object), check_dtype=False)
+    assert table["class"].fillna("none").tolist() == labels["class"].astype(object).fillna("none").tolist()
     assert table.loc[removed, "has image"].eq(False).all()
     assert table["has image"].sum() == len(list(out.glob("*/*.jpg")))
     assert table.loc[labels["class"].isna(), "has image"].eq(False).all()
@@ -93,6 +94,23 @@ def test_labels_csv_keeps_every_artwork(data, prepared):
     np.testing.assert_allclose(table[[f"share {e}" for e in schema.EMOTIONS]].to_numpy(), values.to_numpy())
     np.testing.assert_allclose(table[["valence", "arousal"]].to_numpy(), va_targets(values).to_numpy())
     assert {"Style", "Category", "Face/body", "Ave. art rating", "Calm", "merged Calm", "class index"} <= set(table)
+
+
+def test_labels_csv_carries_the_archives_style_and_year_with_the_parsed_years(data, prepared):
+    root, _, _ = data
+    out, _ = prepared
+    table = read_labels(out)
+    raw = pd.read_csv(root / schema.ARCHIVE_FOLDER / schema.ALL_FILE, sep="\t", dtype=str, index_col="ID")
+    assert table["Style"].tolist() == raw["Style"].tolist()  # as the archive writes it
+    assert table["Style"].str.contains(",").any()  # two styles stay one string, joined by a comma
+    assert table["Year"].tolist() == raw["Year"].tolist()
+    for year, start, end in zip(table["Year"], table["Year start"], table["Year end"]):
+        if year.isdigit():
+            assert start == end == int(year)
+        elif "cent." not in year:
+            assert (start, end) == tuple(int(y) for y in year.split("-"))
+        else:  # whole centuries: 1700-1799, or 1700-1899 for two
+            assert start % 100 == 0 and (end + 1) % 100 == 0 and end > start, year
 
 
 def test_a_second_run_writes_nothing(data, prepared):
@@ -179,3 +197,33 @@ def test_cli_prepare_bad_input_is_one_line(data, tmp_path, args, words):
               "--out", tmp_path / "out")
     assert res.returncode == 2 and words in res.stderr, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+
+
+def test_class_folders_are_rebuilt_when_the_archive_or_the_images_change(tmp_path):
+    from course_utils.data import Source, prepared_is_current
+    from course_utils.prepare import prepare
+    from course_utils.sample import write_sample
+
+    write_sample(tmp_path / "data", n=60, seed=5)
+    source = Source("wikiart", tmp_path / "data", "test")
+    out = tmp_path / "prepared"
+    assert not prepared_is_current(out, source)  # never built
+
+    images = sorted(source.images_dir.iterdir())
+    away = tmp_path / "away"
+    away.mkdir()
+    for path in images[:10]:  # links that failed at the first download
+        path.rename(away / path.name)
+    prepare(source.root, out)
+    assert prepared_is_current(out, source)
+
+    missing = json.loads((out / "prepare.json").read_text())["missing"]
+    assert missing  # some of the ten have a class and no image
+    back = next(away.glob(f"{missing[0]}.*"))
+    back.rename(source.images_dir / back.name)  # a second download fetched one of them
+    assert not prepared_is_current(out, source)
+    prepare(source.root, out)
+    assert prepared_is_current(out, source)
+
+    write_sample(tmp_path / "data", n=60, seed=6)  # another archive in the same folder
+    assert not prepared_is_current(out, source)

@@ -132,3 +132,60 @@ def test_explorer_is_a_widget_or_none_without_ipywidgets(monkeypatch, tmp_path):
     assert type(widget).__name__ == "VBox"
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails, as where it is not installed
     assert retrieval.explorer(gallery) is None
+
+
+def test_explorer_redraws_a_picture_and_holds_no_output_widget(tmp_path):
+    import ipywidgets as widgets
+
+    gallery = constructed_gallery(tmp_path)
+    box = retrieval.explorer(gallery, k=4)
+    (choice, size), picture = box.children[0].children, box.children[1]
+
+    def parts(widget):
+        return [widget] + [p for child in getattr(widget, "children", ()) for p in parts(child)]
+
+    # an Output widget makes nbclient (jupyter-book's runner) talk back to the kernel mid-cell: the book stalled
+    assert not [w for w in parts(box) if isinstance(w, widgets.Output)]
+    first = picture.value
+    assert first.startswith(b"\x89PNG\r\n\x1a\n")
+    choice.value = "Aggressive"
+    assert picture.value.startswith(b"\x89PNG") and picture.value != first
+
+
+def small_gallery(n: int) -> retrieval.Gallery:
+    """The first ``n`` artworks of the constructed gallery (what link rot leaves of a validation set)."""
+    full = constructed_gallery()
+    return retrieval.Gallery(ids=full.ids[:n], paths=[], points=full.points[:n], features=full.features[:n],
+                             flags=full.flags.iloc[:n], classes=full.classes[:n], true_points=full.true_points[:n])
+
+
+def test_a_gallery_smaller_than_k_is_ranked_whole():
+    gallery = small_gallery(3)  # three Euphoric artworks, predicted right
+    table = retrieval.quadrant_precision(gallery, k=10)
+    # precision over the 3 shown: Euphoric 3/3; best possible min(3, 3) / 3 = 1; the others have no relevant one
+    assert table.loc["Euphoric", ["relevant in gallery", "best possible@10", "precision@10"]].tolist() == [3, 1, 1]
+    assert table.loc["Calm", ["relevant in gallery", "best possible@10", "precision@10"]].tolist() == [0, 0, 0]
+    warnings = retrieval.gallery_warnings(gallery, table, k=10)
+    assert warnings[0].startswith("WARNING (too few images): the gallery holds only 3 artworks (fewer than 50); "
+                                  "fewer than k = 10")
+    # even Euphoric's 3 relevant artworks are fewer than 5
+    assert "all 4 quadrant queries have fewer than 5 relevant artworks in the gallery" in warnings[1]
+    assert "(Aggressive 0, Euphoric 3, Melancholy 0, Calm 0)" in warnings[1]
+    with pytest.raises(ValueError, match="gallery is empty"):
+        retrieval.quadrant_precision(small_gallery(0), k=10)
+
+
+def test_example_precision_needs_two_artworks():
+    one = retrieval.example_precision(small_gallery(1), k=10)
+    assert one["queries"] == 1 and np.isnan(one["precision@10"]) and np.isnan(one["random (expected)"])
+    two = retrieval.example_precision(small_gallery(2), k=10)  # two Euphoric: each finds the other
+    assert two["precision@10"] == 1.0 and two["random (expected)"] == 1.0
+    assert np.isnan(retrieval.precision_at_k([], np.array([True]), 3))
+
+
+def test_a_large_gallery_gets_no_warning():
+    gallery = constructed_gallery()
+    big = retrieval.Gallery(ids=gallery.ids * 3, paths=[], points=np.tile(gallery.points, (3, 1)),
+                            features=np.tile(gallery.features, (3, 1)), flags=pd.concat([gallery.flags] * 3),
+                            classes=gallery.classes * 3, true_points=np.tile(gallery.true_points, (3, 1)))
+    assert retrieval.gallery_warnings(big, retrieval.quadrant_precision(big, k=10), k=10) == []

@@ -13,7 +13,7 @@ from PIL import Image
 from course_utils import schema
 from course_utils.annotations import read_table, shares
 from course_utils.labels import class_counts, label_table, presence
-from course_utils.sample import build_tables, write_sample
+from course_utils.sample import FORMAT, OFFICIAL_STYLES, STAMP, build_tables, quota, write_sample
 
 
 def run_cli(*args):
@@ -32,7 +32,7 @@ def test_cli_twice_gives_identical_files(tmp_path):
         assert res.returncode == 0, res.stderr
     cmp = filecmp.dircmp(tmp_path / "a", tmp_path / "b")
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert len(files) == 40 + 6 + 1 + 1  # images, 5 TSV + README, zip, hidden points
+    assert len(files) == 40 + 6 + 1 + 1 + 1  # images, 5 TSV + README, zip, hidden points, format stamp
     for rel in files:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     assert not cmp.left_only and not cmp.right_only
@@ -99,6 +99,49 @@ def test_classes_are_imbalanced_like_the_study():
     assert 0.35 < counts["Euphoric"] / sum(counts.values()) < 0.6
     assert min(counts, key=counts.get) == "Aggressive + Euphoric + Calm"
     assert 0 < unlabelled < 0.35 * 2000
+
+
+def test_quota_scales_the_official_counts_by_largest_remainder():
+    # 3:1 of 8 is exactly 6:2; 1:1:1 of 4 gives the one left over to the first of three equal remainders
+    assert quota({"a": 3, "b": 1}, 8) == {"a": 6, "b": 2}
+    assert sum(quota({"a": 1, "b": 1, "c": 1}, 4).values()) == 4
+    # full size: the archive's counts themselves
+    assert quota(OFFICIAL_STYLES, 4105) == OFFICIAL_STYLES
+    # 20 artworks: 2.02, 4.81, 12.19, 0.94, 0.03, 0.005 -> 2, 5, 12, 1, 0, 0; each spelling then at least once,
+    # taken from the largest
+    assert list(quota(OFFICIAL_STYLES, 20).values()) == [2, 5, 10, 1, 1, 1]
+    # below 20 a rare value may round to none
+    assert list(quota(OFFICIAL_STYLES, 10).values()) == [1, 2, 6, 1, 0, 0]
+
+
+def test_image_urls_point_at_a_local_server_when_asked(tmp_path):
+    info = write_sample(tmp_path / "s", n=12, seed=4, base_url="http://127.0.0.1:9/images/")
+    table = pd.read_csv(info.archive_dir / schema.ALL_FILE, sep="\t", dtype=str)
+    for ident, url in zip(table["ID"], table["Image URL"]):
+        assert url.startswith("http://127.0.0.1:9/images/") and url.endswith(ident + url[url.rindex("."):])
+        assert (info.images_dir / url.rsplit("/", 1)[-1]).is_file()  # what the local server serves
+
+
+def test_a_cached_sample_of_an_older_format_is_made_again(tmp_path):
+    info = write_sample(tmp_path / "s", n=10, seed=1)
+    stamp = info.root / STAMP
+    assert write_sample(info.root, n=10, seed=1, overwrite=False) == info
+    marker = info.root / "kept.txt"
+    marker.write_text("a cached sample of the current format is kept")
+    write_sample(info.root, n=10, seed=1, overwrite=False)
+    assert marker.is_file()
+    stamp.write_text('{"format": %d}' % (FORMAT - 1))
+    write_sample(info.root, n=10, seed=1, overwrite=False)
+    assert not marker.exists() and f'"format": {FORMAT}' in stamp.read_text()
+
+
+def test_images_false_writes_the_archive_only(tmp_path):
+    info = write_sample(tmp_path / "s", n=30, seed=2, images=False)
+    assert not info.images_dir.exists()
+    assert {p.name for p in info.archive_dir.iterdir()} >= set(schema.REQUIRED_FILES)
+    with_images = write_sample(tmp_path / "t", n=30, seed=2)
+    for name in schema.REQUIRED_FILES:
+        assert (info.archive_dir / name).read_bytes() == (with_images.archive_dir / name).read_bytes()
 
 
 def test_cli_bad_n_is_one_line_error(tmp_path):

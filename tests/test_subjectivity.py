@@ -199,11 +199,15 @@ def test_wilson_interval_known_values():
 
 
 def test_bias_groups_and_ranking_exposure():
-    labels = pd.DataFrame({"Style": ["Modern Art", "Renaissance Art"], "Category": ["Cubism,Fauvism", "Mannerism"],
-                           "Face/body": ["body", "none"]}, index=["p", "q"])
+    labels = pd.DataFrame({"Style": ["Modern Art", "Renaissance Art", "Contemporary Art,Modern Art"],
+                           "Category": ["Cubism,Fauvism", "Mannerism", "Abstract Art,Minimalism"],
+                           "Face/body": ["body", "none", "face"]}, index=["p", "q", "r"])
     groups = sj.bias_groups(labels)
     assert groups.loc["p"].tolist() == ["Modern Art", "Cubism", "face or body"]
     assert groups.loc["q", "Face or body"] == "none"
+    # two styles: grouped under the first listed one, like two categories
+    assert groups.loc["r"].tolist() == ["Contemporary Art", "Abstract Art", "face or body"]
+    assert sj.style_group("Modern Art,Post Renaissance Art") == "Modern Art"
     mix = sj.class_mix(pd.Series(["Calm", "Euphoric", "Calm", None]), pd.Series(["x", "x", "y", "y"]))
     assert mix.loc["x"].to_dict() == {"artworks": 2, "Calm": 0.5, "Euphoric": 0.5}
     assert mix.loc["y"].to_dict() == {"artworks": 1, "Calm": 1.0, "Euphoric": 0.0}

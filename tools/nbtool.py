@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from pathlib import Path
 
 import yaml
@@ -22,7 +23,17 @@ METADATA = {
     "language_info": {"name": "python"},
 }
 SETUP_TAG = "colab-setup"
-KERAS_TUNER = "keras-tuner==1.4.8"
+
+
+def requirement(name: str) -> str:
+    """The pinned ``name==version`` line of requirements.txt (the Colab setup cell installs the same pin)."""
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if line.split("==")[0].strip().lower() == name:
+            return line.strip()
+    raise KeyError(f"requirements.txt pins no {name}")
+
+
+KERAS_TUNER = requirement("keras-tuner")
 
 
 def repository() -> tuple[str, str]:
@@ -54,7 +65,7 @@ def normalized(nb: dict) -> dict:
     """The notebook without outputs, with uniform metadata and the current setup cell first."""
     cells = []
     for cell in nb["cells"]:
-        cell = {k: v for k, v in cell.items() if k != "id"}
+        cell = dict(cell)
         source = cell["source"]
         cell["source"] = "".join(source) if isinstance(source, list) else source
         cell.setdefault("metadata", {})
@@ -73,8 +84,11 @@ def normalized(nb: dict) -> dict:
         if SETUP_TAG in first["metadata"].get("tags", []) or "google.colab" in first["source"]:
             first["source"] = setup_source()
             first["metadata"]["tags"] = [SETUP_TAG]
-    for i, cell in enumerate(cells):
-        cell["id"] = f"cell-{i:03d}"
+    seen: set[str] = set()
+    for cell in cells:  # ids are kept across edits; only a missing or repeated one gets a new, random id
+        if not cell.get("id") or cell["id"] in seen:
+            cell["id"] = f"cell-{uuid.uuid4().hex[:8]}"
+        seen.add(cell["id"])
     return {"cells": cells, "metadata": METADATA, "nbformat": 4, "nbformat_minor": 5}
 
 

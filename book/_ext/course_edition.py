@@ -2,8 +2,12 @@
 
 - ``student`` (default): solutions stay collapsed dropdowns (``:class: dropdown``), opened with a click.
 - ``instructor``: every solution is shown expanded, the title says "instructor edition", and the notebooks'
-  executed outputs are reused from the student build's jupyter-cache (``_build/.jupyter_cache``, or the folder
-  named by COURSE_EXECUTION_CACHE), so only notebooks changed since are executed again.
+  executed outputs are reused from the student build's jupyter-cache, so only notebooks changed since run again.
+
+Execution follows the runtime settings: the jupyter-cache is one folder per data source, profile and seed
+(``_build/.jupyter_cache/<source>-<profile>-seed<seed>``, or the folder named by COURSE_EXECUTION_CACHE), so a
+build on the real data never reuses outputs computed on the sample; a cell may run at most the profile's
+``CELL_TIMEOUT_S`` (a stalled cell fails the build, which names the chapter and shows the cell).
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
+
+from course_utils.data import resolve_source
+from course_utils.settings import CELL_TIMEOUT_S, Settings, get_settings
 
 EDITIONS = ("student", "instructor")
 
@@ -25,14 +32,23 @@ def edition() -> str:
     return value
 
 
+def execution_cache(srcdir: Path, settings: Settings) -> Path:
+    """The jupyter-cache for this build's settings (both editions share it; COURSE_EXECUTION_CACHE wins)."""
+    named = os.environ.get("COURSE_EXECUTION_CACHE", "").strip()
+    if named:
+        return Path(named).resolve()
+    key = f"{resolve_source(settings).name}-{settings.profile}-seed{settings.seed}"
+    return Path(srcdir) / "_build" / ".jupyter_cache" / key
+
+
 def configure(app: Sphinx, config: Config) -> None:
-    """Instructor edition: mark the title and share the student build's execution cache."""
-    cache = os.environ.get("COURSE_EXECUTION_CACHE", "").strip()
+    """Mark the instructor edition's title; execute with the settings' cache and the profile's cell limit."""
+    settings = get_settings()
     if config.course_edition == "instructor":
         config.html_title = f"{config.html_title} (instructor edition)"
-        cache = cache or str(Path(app.srcdir) / "_build" / ".jupyter_cache")
-    if cache:
-        config.nb_execution_cache_path = str(Path(cache).resolve())
+    config.nb_execution_cache_path = str(execution_cache(Path(app.srcdir), settings))
+    config.nb_execution_timeout = CELL_TIMEOUT_S[settings.profile]
+    config.nb_execution_show_tb = True
 
 
 def show_solutions(app: Sphinx, doctree, docname: str) -> None:

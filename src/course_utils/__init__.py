@@ -5,6 +5,7 @@ Modules are named for what they hold: ``settings`` (runtime settings, device, se
 ``sample`` (the offline sample dataset), ``annotations`` (reading the TSV files),
 ``archive`` and ``download`` (fetching the real data), ``images`` (validating and resizing),
 ``prepare`` (class folders), ``data`` (one call that gives a chapter its data),
+``coverage`` (how many artworks per class have an image; warnings where a number rests on too few),
 ``pipeline`` (tf.data), ``models``, ``training``, ``evaluation``, ``plots``, ``tuning``,
 ``exercises``, ``cli``, ``throughput`` (speed measurements) and ``distribute`` (several devices).
 Import what you need from its module; nothing heavy happens at import.

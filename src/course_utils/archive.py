@@ -157,11 +157,12 @@ def _is_clutter(name: str) -> bool:
 
 
 def check_tables(folder: Path, label: str, expected_rows: int | None) -> None:
-    """Every required file reads with its columns and numeric shares; the All file has the expected rows."""
+    """Every required file reads with the columns the course uses (the info file: ``ID``; an emotion file: its
+    meta columns and numeric shares); the All file has the expected rows."""
     for name in schema.REQUIRED_FILES:
         path = folder / name
         try:
-            table = read_table(path)
+            table = read_table(path, () if name == schema.INFO_FILE else schema.USED_META_COLUMNS)
             if name != schema.INFO_FILE:
                 for scope in schema.SCOPES:
                     shares(table, scope)

@@ -109,6 +109,23 @@ def class_folders(
     settings = settings or get_settings()
     source = ensure_source(settings)
     out = settings.data_dir / "prepared" / f"{source.root.name}-{scope}-t{threshold:g}-s{size}"
-    if not (out / "prepare.json").is_file():
-        prepare(source.root, out, scope=scope, threshold=threshold, size=size)
+    if not prepared_is_current(out, source):
+        prepare(source.root, out, scope=scope, threshold=threshold, size=size)  # incremental: keeps what holds
     return out
+
+
+def prepared_is_current(out: Path, source: Source) -> bool:
+    """Whether class folders were built from this very archive and no image has arrived since (a later download
+    may fetch links that failed before; a regenerated sample has other artworks)."""
+    import hashlib
+
+    from course_utils.prepare import previous_settings
+
+    done = previous_settings(out)
+    all_file = source.archive_dir / schema.ALL_FILE
+    if not done or not all_file.is_file():
+        return False
+    if done.get("all_sha256") != hashlib.sha256(all_file.read_bytes()).hexdigest():
+        return False
+    on_disk = {p.stem for p in source.images_dir.glob("*")} if source.images_dir.is_dir() else set()
+    return not on_disk.intersection(done.get("missing", []))

@@ -209,7 +209,9 @@ def run_check(devices: int = 2, model: str = "original", epochs: int = 2, batch_
     split = load_split(class_folders(settings))
     mirrored = strategy("mirrored")
     replicas = mirrored.num_replicas_in_sync
-    x, y = split.x_train[: batch_size * replicas], split.y_train[: batch_size * replicas]
+    # one global batch the replicas can share evenly (with few images, e.g. dead links, it is smaller)
+    n = min(batch_size * replicas, len(split.x_train) // replicas * replicas)
+    x, y = split.x_train[:n], split.y_train[:n]
     n_classes = len(split.class_names)
     seed_everything(settings.seed)
     start = models.build(model, x.shape[1:], n_classes).get_weights()

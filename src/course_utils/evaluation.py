@@ -32,8 +32,11 @@ def scores(y_true, y_pred, class_names: Sequence[str]) -> dict[str, float]:
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, recall_score
 
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    with warnings.catch_warnings():  # sklearn warns when a model predicts a class absent from y_true; that is fine
+    if y_true.size == 0:
+        raise ValueError("scores need at least one validation image; got none")
+    with warnings.catch_warnings():  # a model predicting a class absent from y_true, or one class in all: fine here
         warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+        warnings.filterwarnings("ignore", message="A single label was found")
         balanced = balanced_accuracy_score(y_true, y_pred)
     recall = recall_score(y_true, y_pred, labels=range(len(class_names)), average=None, zero_division=np.nan)
     out = {

@@ -3,11 +3,14 @@
 It serves a folder laid out like a generated sample (``WikiArt-Emotions.zip`` and ``images/<ID>.<ext>``, with
 ``Image URL``s of the form ``{url}/images/<artist>/<ID>.<ext>``), optionally slowly, and answers with faults
 on request: error statuses, ``Retry-After``, HTML pages, empty or truncated bodies, dropped connections.
+It can also stand in for link rot: with ``dead_share`` a fixed, deterministic share of the image links answer
+404 (WikiArt's 2018 image URLs are largely dead today), always the same ones for a given ``dead_seed``.
 The tests, the download benchmark and the chapter "Collecting the data" all use this one implementation.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import struct
 import threading
@@ -40,12 +43,29 @@ class Reply:
     note: str = ""  # what the fault stands for, for people reading a table of faults
 
 
-class LocalServer:
-    """Serve a folder on a random free port of 127.0.0.1, count requests, and inject faults per file name."""
+#: What a dead image link answers.
+DEAD_LINK = Reply(404, b"not found", note="404 Not Found: a dead link (link rot)")
 
-    def __init__(self, root: str | Path, latency: float = 0.0):
+
+def is_dead_link(name: str, share: float, seed: int = 0) -> bool:
+    """Whether link rot took the image file ``name``: a hash of seed and name below ``share`` (always the same)."""
+    if share <= 0:
+        return False
+    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+class LocalServer:
+    """Serve a folder on a random free port of 127.0.0.1, count requests, and inject faults per file name.
+
+    ``dead_share`` (0 … 1) makes that share of the image links answer 404 for good, chosen by
+    :func:`is_dead_link` from the file name and ``dead_seed``; faults set with :meth:`fault` take precedence.
+    """
+
+    def __init__(self, root: str | Path, latency: float = 0.0, dead_share: float = 0.0, dead_seed: int = 0):
         self.root = Path(root)
         self.latency = latency
+        self.dead_links(dead_share, dead_seed)
         self.hits: Counter[str] = Counter()  # requests per file name
         self.user_agents: set[str] = set()
         self.in_flight = 0
@@ -71,6 +91,16 @@ class LocalServer:
     def images_url(self) -> str:
         """The base of the ``Image URL``s (``{images_url}/<artist>/<ID>.<ext>``)."""
         return f"{self.url}/images"
+
+    def dead_links(self, share: float, seed: int = 0) -> None:
+        """From now on, answer 404 for this share of the image links (0 brings them all back)."""
+        if not 0 <= share <= 1:
+            raise ValueError(f"dead_share must be between 0 and 1, got {share}")
+        self.dead_share, self.dead_seed = float(share), int(seed)
+
+    def is_dead(self, name: str) -> bool:
+        """Whether the image file ``name`` (e.g. ``<ID>.jpg``) is one of the dead links."""
+        return is_dead_link(name, self.dead_share, self.dead_seed)
 
     def fault(self, name: str, *replies: Reply, always: bool = False) -> None:
         """Answer requests for file ``name`` with ``replies`` in turn (then the file), or always with one reply."""
@@ -111,8 +141,8 @@ class LocalServer:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def _begin(self, name: str, agent: str) -> Reply | None:
-        """Count a request and pick its fault (None: serve the file)."""
+    def _begin(self, path: str, name: str, agent: str) -> Reply | None:
+        """Count a request and pick its fault (None: serve the file); a dead image link answers 404."""
         with self._lock:
             self.hits[name] += 1
             self.user_agents.add(agent)
@@ -120,8 +150,10 @@ class LocalServer:
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             fault = self._faults.get(name)
             if isinstance(fault, list):
-                return fault.pop(0) if fault else None
-            return fault
+                fault = fault.pop(0) if fault else None
+        if fault is None and path.startswith("/images/") and self.is_dead(name):
+            return DEAD_LINK
+        return fault
 
     def _end(self) -> None:
         with self._lock:
@@ -154,7 +186,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         name = path.rsplit("/", 1)[-1]
-        reply = owner._begin(name, self.headers.get("User-Agent", ""))
+        reply = owner._begin(path, name, self.headers.get("User-Agent", ""))
         try:
             time.sleep(owner.latency)
             self._answer(owner, path, name, reply or Reply())
@@ -224,11 +256,13 @@ def typical_faults(server: LocalServer, names: list[str], retry_after: int = 1) 
     return notes
 
 
-def serve_sample(folder: str | Path, n: int = 40, seed: int = 123, latency: float = 0.0) -> LocalServer:
-    """Generate a sample in ``folder`` whose URLs point at a new server, and start serving it (call ``stop()``)."""
+def serve_sample(folder: str | Path, n: int = 40, seed: int = 123, latency: float = 0.0,
+                 dead_share: float = 0.0, dead_seed: int = 0) -> LocalServer:
+    """Generate a sample in ``folder`` whose URLs point at a new server, and start serving it (call ``stop()``);
+    ``dead_share`` of its image links answer 404 (link rot)."""
     from course_utils.sample import write_sample
 
-    server = LocalServer(folder, latency=latency).start()
+    server = LocalServer(folder, latency=latency, dead_share=dead_share, dead_seed=dead_seed).start()
     try:
         write_sample(folder, n=n, seed=seed, base_url=server.images_url)
     except BaseException:
@@ -238,9 +272,10 @@ def serve_sample(folder: str | Path, n: int = 40, seed: int = 123, latency: floa
 
 
 @contextmanager
-def sample_server(folder: str | Path, n: int = 40, seed: int = 123, latency: float = 0.0) -> Iterator[LocalServer]:
+def sample_server(folder: str | Path, n: int = 40, seed: int = 123, latency: float = 0.0,
+                  dead_share: float = 0.0, dead_seed: int = 0) -> Iterator[LocalServer]:
     """:func:`serve_sample` as a context manager: the server stops when the block ends."""
-    server = serve_sample(folder, n=n, seed=seed, latency=latency)
+    server = serve_sample(folder, n=n, seed=seed, latency=latency, dead_share=dead_share, dead_seed=dead_seed)
     try:
         yield server
     finally:

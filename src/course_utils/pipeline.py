@@ -4,11 +4,13 @@ The study loaded its folders with ``keras.utils.image_dataset_from_directory`` (
 :func:`load_split` uses the same function to decide *which* files are training and validation, so the split is
 the study's; it then decodes every image once into a NumPy array (cached on disk), so an epoch is bound by
 compute and not by JPEG decoding. ``stratified=True`` gives a split that keeps each class's share instead.
+Tiny data (most image links dead) still splits: only a folder too small to give both sets an image is an error.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,25 @@ class Split:
         return f"{len(self.y_train)} training and {len(self.y_val)} validation images, {len(self.class_names)} classes"
 
 
+IMAGE_SUFFIXES = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what Keras's directory loader reads
+
+
+def count_images(folder: Path) -> int:
+    """Images in the class folders (what the directory loader would find)."""
+    return sum(1 for p in Path(folder).glob("*/*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def check_splittable(folder: Path, validation_split: float) -> None:
+    """Fail with a clear message when the class folders hold too few images for both a training and a validation
+    image (Keras would say "No training images found", even when a few are there)."""
+    needed = max(2, math.ceil(1 / validation_split))
+    found = count_images(folder)
+    if found < needed:
+        raise ValueError(f"{folder}: {found} image(s) in the class folders, too few for a {validation_split:.0%} "
+                         f"validation split (it needs at least {needed}); where most image links are dead, "
+                         "fetch the images again later or use COURSE_DATA=sample")
+
+
 def study_file_split(folder: Path, seed: int = 123, validation_split: float = 0.2, image_size: int = 125):
     """The study's file lists: exactly the files ``image_dataset_from_directory`` puts in each subset."""
     import contextlib
@@ -55,6 +76,7 @@ def study_file_split(folder: Path, seed: int = 123, validation_split: float = 0.
 
     import keras
 
+    check_splittable(folder, validation_split)
     with contextlib.redirect_stdout(io.StringIO()):  # Keras prints "Using N files for …" even with verbose=False
         train, val = keras.utils.image_dataset_from_directory(
             folder, validation_split=validation_split, subset="both", seed=seed,
@@ -65,15 +87,21 @@ def study_file_split(folder: Path, seed: int = 123, validation_split: float = 0.
 
 
 def stratified_file_split(folder: Path, class_names: list[str], seed: int = 123, validation_split: float = 0.2):
-    """A split that keeps every class's share (classes with one image go to training)."""
+    """A split that keeps every class's share (a class with one image goes to training; when rounding leaves the
+    validation set empty, it gets one image of the largest class)."""
     rng = np.random.default_rng(seed)
+    files = {}
+    for name in class_names:
+        files[name] = sorted(str(p) for p in (folder / name).glob("*.jpg"))
+        rng.shuffle(files[name])
+    n_val = {name: int(round(validation_split * len(f))) if len(f) > 1 else 0 for name, f in files.items()}
+    largest = max(class_names, key=lambda name: len(files[name]))
+    if not sum(n_val.values()) and len(files[largest]) > 1:
+        n_val[largest] = 1
     train, val = [], []
     for name in class_names:
-        files = sorted(str(p) for p in (folder / name).glob("*.jpg"))
-        rng.shuffle(files)
-        n_val = int(round(validation_split * len(files))) if len(files) > 1 else 0
-        val += files[:n_val]
-        train += files[n_val:]
+        val += files[name][: n_val[name]]
+        train += files[name][n_val[name]:]
     return train, val
 
 

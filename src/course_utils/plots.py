@@ -39,6 +39,18 @@ def use_style() -> None:
     })
 
 
+def figure_png(fig) -> bytes:
+    """The figure as PNG bytes, then closed: for widgets that show a picture instead of capturing output."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def image_grid(paths, titles, ncols: int = 6, title: str = "", size: float = 2.0):
     """Show images in a grid with a caption under each (a sample gallery); returns the figure."""
     import numpy as np

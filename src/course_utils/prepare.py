@@ -1,11 +1,14 @@
 """The training layout: one folder per class (SPEC §3 names), images named by artwork ID, resized.
 
 The folder is ready for ``keras.utils.image_dataset_from_directory``; ``labels.csv`` beside the class folders
-keeps every artwork's flags, class, valence–arousal target and metadata for the chapters that need more.
+keeps every artwork's flags, class, valence–arousal target and metadata for the chapters that need more
+(``Style`` and ``Year`` as the archive writes them, with the parsed ``Year start`` and ``Year end``), and
+``prepare.json`` the settings and the SHA-256 of the All file the folders were built from.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -20,6 +23,12 @@ from course_utils.images import ImageError, load_square, save_atomic
 from course_utils.labels import CLASS_NAMES, label_table, va_targets
 
 LABELS_FILE = "labels.csv"
+#: The All file's columns that labels.csv keeps for every artwork, as the archive writes them.
+LABEL_META = ("Style", "Category", "Artist", "Title", "Year", "Is painting", "Face/body", "Ave. art rating")
+#: ... and with them the parsed years (:func:`course_utils.annotations.parse_year`). ``Style`` stays the archive's
+#: string (one style, or two joined by a comma); :func:`course_utils.annotations.parse_styles` splits it.
+META_COPIED = ("Style", "Category", "Artist", "Title", "Year", "Year start", "Year end", "Is painting",
+               "Face/body", "Ave. art rating")
 
 
 @dataclass
@@ -61,7 +70,8 @@ def prepare(
 ) -> PrepareReport:
     """Build (or bring up to date) the class folders from a data folder holding the archive and ``images/``."""
     data_root, out = Path(data_root), Path(out)
-    table = read_table(data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE)
+    all_file = data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE
+    table = read_table(all_file, LABEL_META)
     if not (data_root / "images").is_dir():
         raise FileNotFoundError(f"{data_root / 'images'}: no such folder (the artworks' images, named by ID)")
     before = previous_settings(out)
@@ -99,14 +109,15 @@ def prepare(
             folder.rmdir()
     for cls in CLASS_NAMES:
         (out / cls).mkdir(parents=True, exist_ok=True)
-    meta = table[["Style", "Category", "Artist", "Title", "Year", "Is painting", "Face/body", "Ave. art rating"]]
+    meta = table[list(META_COPIED)]
     frame = pd.concat([meta, labels, targets, values.add_prefix("share ")], axis=1)
     frame["has image"] = [(out / str(c) / f"{i}.jpg").is_file() if pd.notna(c) else False
                           for i, c in labels["class"].items()]
     frame.index.name = "ID"
     write_atomic(out / LABELS_FILE, frame.to_csv())
     write_atomic(out / "prepare.json", json.dumps(
-        {"scope": scope, "threshold": threshold, "size": size, "policy": policy, "counts": report.counts,
+        {"scope": scope, "threshold": threshold, "size": size, "policy": policy,
+         "all_sha256": hashlib.sha256(all_file.read_bytes()).hexdigest(), "counts": report.counts,
          "unlabelled": report.unlabelled, "missing": report.missing, "invalid": report.invalid}, indent=1))
     return report
 
@@ -135,7 +146,8 @@ def read_labels(folder: str | Path) -> pd.DataFrame:
     path = Path(folder) / LABELS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path}: not found; run `course-utils prepare` first")
-    return pd.read_csv(path, index_col="ID", dtype={"ID": str, "Year": str})
+    return pd.read_csv(path, index_col="ID", dtype={"ID": str, "Year": str, "Year start": "Int64",
+                                                    "Year end": "Int64"})
 
 
 def layout_tree(folder: str | Path, examples: int = 2) -> str:

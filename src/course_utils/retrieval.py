@@ -103,11 +103,11 @@ def rank_by_example(features: np.ndarray, index: int) -> np.ndarray:
 
 
 def precision_at_k(ranking: np.ndarray, relevant: np.ndarray, k: int) -> float:
-    """Share of relevant artworks among the first ``k`` retrieved."""
+    """Share of relevant artworks among the first ``k`` retrieved (all of them when there are fewer; NaN: none)."""
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    top = np.asarray(ranking)[:k]
-    return float(np.asarray(relevant, dtype=bool)[top].mean())
+    top = np.asarray(ranking, dtype=int)[:k]
+    return float(np.asarray(relevant, dtype=bool)[top].mean()) if len(top) else float("nan")
 
 
 def random_precision(relevant: np.ndarray, k: int, trials: int = 1000, seed: int = 123) -> float:
@@ -124,13 +124,19 @@ def query_relevance(gallery: Gallery, quadrant: str) -> np.ndarray:
 
 
 def quadrant_precision(gallery: Gallery, k: int = 10, seed: int = 123) -> pd.DataFrame:
-    """Per quadrant query: relevant artworks, precision@k of the model and of random retrieval."""
+    """Per quadrant query: relevant artworks, precision@k of the model and of random retrieval.
+
+    A gallery smaller than ``k`` is retrieved whole, so each column is then precision at the gallery's size.
+    """
+    if not len(gallery):
+        raise ValueError("the gallery is empty: there is no artwork to retrieve")
+    shown = min(k, len(gallery))
     rows = {}
     for quadrant in QUADRANTS:
         relevant = query_relevance(gallery, quadrant)
         ranking = rank_by_point(gallery.points, quadrant_point(quadrant))
         rows[quadrant] = {"relevant in gallery": int(relevant.sum()),
-                          f"best possible@{k}": min(int(relevant.sum()), k) / k,
+                          f"best possible@{k}": min(int(relevant.sum()), shown) / shown,
                           f"precision@{k}": precision_at_k(ranking, relevant, k),
                           f"random precision@{k}": random_precision(relevant, k, seed=seed),
                           "random (expected)": float(relevant.mean())}
@@ -143,6 +149,8 @@ def example_precision(gallery: Gallery, k: int = 10) -> dict[str, float]:
     Relevant: the other artworks flagged with the quadrant of the query artwork's own (true) mood point.
     """
     own = quadrant_of_point(gallery.true_points[:, 0], gallery.true_points[:, 1])
+    if len(own) < 2:  # an example needs another artwork to be compared with
+        return {f"precision@{k}": float("nan"), "random (expected)": float("nan"), "queries": len(own)}
     model, chance = [], []
     for i, quadrant in enumerate(own):
         relevant = query_relevance(gallery, str(quadrant))
@@ -150,6 +158,31 @@ def example_precision(gallery: Gallery, k: int = 10) -> dict[str, float]:
         chance.append(float(np.delete(relevant, i).mean()))
     return {f"precision@{k}": float(np.mean(model)), "random (expected)": float(np.mean(chance)),
             "queries": len(own)}
+
+
+def gallery_warnings(gallery: Gallery, precision: pd.DataFrame, k: int) -> list[str]:
+    """Plain warnings where precision@k rests on too few images: a small gallery, one smaller than ``k``, and
+    quadrant queries with fewer than 5 relevant artworks (``precision`` is :func:`quadrant_precision`'s table)."""
+    from course_utils import coverage
+
+    warnings = []
+    if len(gallery) < coverage.MIN_SET_IMAGES:
+        whole = (f"fewer than k = {k}, so precision@{k} is the precision of the whole gallery here; "
+                 if len(gallery) < k else "")
+        warnings.append(f"{coverage.WARNING}: the gallery holds only {len(gallery)} artworks (fewer than "
+                        f"{coverage.MIN_SET_IMAGES}); {whole}its precisions rest on very few images.")
+    warnings.append(coverage.few_images_warning(precision["relevant in gallery"], coverage.MIN_CLASS_IMAGES,
+                                                "quadrant query", "relevant artworks in the gallery",
+                                                plural="quadrant queries"))
+    return [w for w in warnings if w]
+
+
+def warn_small_gallery(gallery: Gallery, precision: pd.DataFrame, k: int) -> list[str]:
+    """Print :func:`gallery_warnings` (nothing when the gallery is large enough); returns them."""
+    warnings = gallery_warnings(gallery, precision, k)
+    for line in warnings:
+        print(line)
+    return warnings
 
 
 def query(gallery: Gallery, text: str) -> tuple[np.ndarray, str]:
@@ -180,19 +213,31 @@ def query_choices() -> list[str]:
 
 
 def explorer(gallery: Gallery, k: int = 8):
-    """An interactive query picker with its gallery, or None where ipywidgets is not installed."""
+    """An interactive query picker with its gallery, or None where ipywidgets is not installed.
+
+    The gallery is an Image widget redrawn when a control changes, not ipywidgets' interactive output (an Output
+    widget): a notebook runner (nbclient, so ``jupyter-book build``) mimics an Output widget by sending every
+    captured output back to the kernel on the shell channel while it waits there for the cell's reply, and that
+    reply then went unnoticed until the cell's time limit (the 20-minute stalls of the book build; measured in
+    benchmarks/README.md, "Widgets and notebook runners").
+    """
     try:
         import ipywidgets as widgets
     except ImportError:
         return None
-    import matplotlib.pyplot as plt
-
-    def draw(text: str, top: int) -> None:
-        ranking, quadrant = query(gallery, text)
-        show_results(gallery, ranking, top, query_relevance(gallery, quadrant),
-                     title=f"Top {top} for “{text}” (✓ = flagged {quadrant})")
-        plt.show()
+    from course_utils.plots import figure_png
 
     choice = widgets.Dropdown(options=query_choices(), value="Calm", description="query")
     size = widgets.IntSlider(value=k, min=4, max=16, step=4, description="k")
-    return widgets.VBox([widgets.HBox([choice, size]), widgets.interactive_output(draw, {"text": choice, "top": size})])
+    picture = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+
+    def draw(_change=None) -> None:
+        ranking, quadrant = query(gallery, choice.value)
+        relevant = query_relevance(gallery, quadrant)
+        title = f"Top {size.value} for “{choice.value}” (✓ = flagged {quadrant})"
+        picture.value = figure_png(show_results(gallery, ranking, size.value, relevant, title=title))
+
+    choice.observe(draw, "value")
+    size.observe(draw, "value")
+    draw()
+    return widgets.VBox([widgets.HBox([choice, size]), picture])

@@ -24,13 +24,25 @@ EMOTIONS = (
 #: Short scope names used by the course and the command line -> the archive's column prefix.
 SCOPES = {"art": "Art (image+title)", "image": "ImageOnly", "title": "TitleOnly"}
 
+#: Artworks in WikiArt-info.tsv (the annotated ones and 14 that are in no annotation file).
+OFFICIAL_INFO_ROWS = 4119
+
 URL_COLUMNS = ("Image URL", "Painting Info URL", "Artist Info URL")
+#: The 12 descriptive columns that open every annotation file (All, Ag3, Ag4, Ag5), in the files' order.
 META_COLUMNS = (
     "ID", "Style", "Category", "Artist", "Title", "Year", *URL_COLUMNS,
     "Is painting", "Face/body", "Ave. art rating",
 )
-INFO_COLUMNS = ("ID", "Style", "Category", "Artist", "Title", "Year", *URL_COLUMNS)
-STYLES = ("Renaissance Art", "Post-Renaissance Art", "Modern Art", "Contemporary Art")
+#: The 8 columns of WikiArt-info.tsv, in its order. No ``Style``: the archive's README lists one, the file has none.
+INFO_COLUMNS = ("ID", "Category", "Artist", "Title", "Year", *URL_COLUMNS)
+#: The four styles, spelled exactly as the files spell them (``Post Renaissance Art``, without the README's hyphen).
+STYLES = ("Renaissance Art", "Post Renaissance Art", "Modern Art", "Contemporary Art")
+#: The ``Style`` values naming two styles: joined by a bare comma, as the files write them.
+COMBINED_STYLES = ("Contemporary Art,Modern Art", "Modern Art,Post Renaissance Art")
+#: How the files join the values of a multi-valued cell (``Style``, ``Category``): a comma, no space.
+VALUE_SEPARATOR = ","
+#: The meta columns the course reads from an annotation file (the URL columns may come from the info file).
+USED_META_COLUMNS = tuple(c for c in META_COLUMNS if c not in URL_COLUMNS)
 
 
 def emotion_column(scope: str, emotion: str) -> str:

@@ -18,7 +18,7 @@ THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 def regression_scores(y_true: np.ndarray, y_pred: np.ndarray, train_mean: np.ndarray,
                       targets: Sequence[str] = ("valence", "arousal")) -> pd.DataFrame:
-    """MAE and R² per target for the model and for "always predict the training mean"."""
+    """MAE and R² per target for the model and for "always predict the training mean" (R² is NaN for one image)."""
     from sklearn.metrics import mean_absolute_error, r2_score
 
     y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
@@ -30,7 +30,7 @@ def regression_scores(y_true: np.ndarray, y_pred: np.ndarray, train_mean: np.nda
         row = {}
         for j, target in enumerate(targets):
             row[f"MAE {target}"] = mean_absolute_error(y_true[:, j], pred[:, j])
-            row[f"R² {target}"] = r2_score(y_true[:, j], pred[:, j])
+            row[f"R² {target}"] = r2_score(y_true[:, j], pred[:, j]) if len(y_true) > 1 else float("nan")
         rows[name] = row
     return pd.DataFrame(rows).T.rename_axis("predictor")
 

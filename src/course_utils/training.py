@@ -149,6 +149,47 @@ class EpochTimer:
         return _Timer()
 
 
+def whole_replica_batches(dataset, replicas: int):
+    """Batches whose size splits evenly over the replicas: a last, uneven batch loses its last few images (at most
+    ``replicas - 1``, other ones each epoch as the data are shuffled). Keras 3 fails on a batch a
+    ``MirroredStrategy`` cannot split evenly (an ``AddN`` shape error), which tiny data sets run into.
+    """
+    import tensorflow as tf
+
+    def trim(x, y):
+        keep = tf.shape(x)[0] // replicas * replicas
+        return x[:keep], y[:keep]
+
+    return dataset.map(trim).filter(lambda x, y: tf.shape(x)[0] > 0)
+
+
+def copy_metrics(metrics):
+    """The same metrics as new objects (a metric object belongs to the one model it was compiled with)."""
+    import keras
+
+    if metrics is None:
+        return None
+    return [m.__class__.from_config(m.get_config()) if isinstance(m, keras.metrics.Metric) else m for m in metrics]
+
+
+class ReplicaFreeValidation:
+    """A Keras callback that scores the validation images after each epoch on one device, with a copy of the model
+    (Keras 3's distributed ``evaluate`` fails on a batch the replicas cannot split evenly); adds the ``val_``
+    entries ``fit`` would have logged."""
+
+    def __new__(cls, copy, val_ds):
+        import keras
+
+        class _Validation(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                copy.set_weights(self.model.get_weights())
+                scores = copy.evaluate(val_ds, verbose=0, return_dict=True)
+                if logs is not None:
+                    logs.update({f"val_{k}": float(v) for k, v in scores.items()})
+
+        return _Validation()
+
+
 def train(
     model: str | Callable[[], object],
     split: Split,
@@ -193,6 +234,11 @@ def train(
         else:
             net = compile_model(build(), learning_rate, loss, metrics, xla)
         train_ds, val_ds = split.datasets(batch_size * replicas)
+        validation, extra = val_ds, []
+        if replicas > 1 and not distribute.is_multiworker(strategy):  # tiny data: batches the replicas can split
+            train_ds = whole_replica_batches(train_ds, replicas)
+            copy = compile_model(build(), learning_rate, loss, copy_metrics(metrics), xla)
+            validation, extra = None, [ReplicaFreeValidation(copy, val_ds)]
         start = time.perf_counter()
         if strategy is not None and distribute.is_multiworker(strategy):  # fit fails there: keras-team/keras#20585
             if callbacks or metrics:
@@ -203,10 +249,13 @@ def train(
             logits = distribute.predict_logits(net, val_ds)
         else:
             timer = EpochTimer()
-            fitted = net.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight,
-                             callbacks=[timer, *callbacks], shuffle=False, verbose=verbose).history
+            fitted = net.fit(train_ds, validation_data=validation, epochs=epochs, class_weight=class_weight,
+                             callbacks=[*extra, timer, *callbacks], shuffle=False, verbose=verbose).history
             times, seconds = timer.times, time.perf_counter() - start
-            logits = np.asarray(net.predict(val_ds, verbose=0), dtype=np.float32)
+            if extra:  # on one device: a replica handed no image fails
+                logits = distribute.predict_logits(net, val_ds)
+            else:
+                logits = np.asarray(net.predict(val_ds, verbose=0), dtype=np.float32)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     history = pd.DataFrame(fitted)

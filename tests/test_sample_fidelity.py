@@ -1,0 +1,265 @@
+"""The offline sample against SPEC §2, "the files' exact format": one test per fact.
+
+The files are read here as bytes and split by hand (not with the package's readers, which are what the sample
+must let us test). Every expected value is SPEC's: at the full size of 4,105 artworks the counts must be SPEC's
+counts; at the smoke size of 240 every kind of value must still be there.
+"""
+
+import re
+import zipfile
+
+import pytest
+
+from course_utils.sample import write_sample
+
+FULL = 4105
+ARCHIVE = "WikiArt-Emotions"
+ALL, INFO, README = "WikiArt-Emotions-All.tsv", "WikiArt-info.tsv", "README.txt"
+AG = {3: "WikiArt-Emotions-Ag3.tsv", 4: "WikiArt-Emotions-Ag4.tsv", 5: "WikiArt-Emotions-Ag5.tsv"}
+ANNOTATION_FILES = (ALL, *AG.values())
+TSV_FILES = (*ANNOTATION_FILES, INFO)
+META = ["ID", "Style", "Category", "Artist", "Title", "Year", "Image URL", "Painting Info URL", "Artist Info URL",
+        "Is painting", "Face/body", "Ave. art rating"]
+EMOTIONS = ["agreeableness", "anger", "anticipation", "arrogance", "disagreeableness", "disgust", "fear",
+            "gratitude", "happiness", "humility", "love", "optimism", "pessimism", "regret", "sadness", "shame",
+            "shyness", "surprise", "trust", "neutral"]
+SCOPES = ["Art (image+title)", "ImageOnly", "TitleOnly"]
+INFO_HEADER = ["ID", "Category", "Artist", "Title", "Year", "Image URL", "Painting Info URL", "Artist Info URL"]
+STYLES = {"Renaissance Art": 415, "Post Renaissance Art": 987, "Modern Art": 2502, "Contemporary Art": 193,
+          "Contemporary Art,Modern Art": 7, "Modern Art,Post Renaissance Art": 1}
+YEAR_SHAPES = {"year": r"\d{4}", "range": r"\d{4}-\d{4}",
+               "century": r"[IVXL]+ cent\.|[IVXL]+-[IVXL]+ cent\."}
+
+
+@pytest.fixture(scope="module", params=[FULL, 240], ids=["full", "smoke"])
+def sample(request, tmp_path_factory):
+    """The sample's archive files at full size and at the smoke size (tables only: images add nothing here)."""
+    n = request.param
+    info = write_sample(tmp_path_factory.mktemp("fidelity") / "s", n=n, seed=123, images=False)
+    files = {p.name: p.read_bytes() for p in info.archive_dir.iterdir()}
+    return {"n": n, "info": info, "bytes": files, "tables": {name: split(files[name]) for name in TSV_FILES}}
+
+
+def split(data: bytes) -> list[dict[str, str]]:
+    """A TSV's rows as dicts, split by hand on CRLF and tabs."""
+    lines = data.decode("utf-8").split("\r\n")
+    assert lines[-1] == "", "the file ends with CRLF"
+    header, *rows = (line.split("\t") for line in lines[:-1])
+    assert all(len(row) == len(header) for row in rows)
+    return [dict(zip(header, row)) for row in rows]
+
+
+def header(sample, name: str) -> list[str]:
+    """A file's first line, split on tabs."""
+    return sample["bytes"][name].decode("utf-8").split("\r\n", 1)[0].split("\t")
+
+
+def column(sample, name: str, col: str) -> list[str]:
+    """One column of a file, as written."""
+    return [row[col] for row in sample["tables"][name]]
+
+
+def counts(values) -> dict[str, int]:
+    """How often each value occurs."""
+    out: dict[str, int] = {}
+    for value in values:
+        out[value] = out.get(value, 0) + 1
+    return out
+
+
+def scaled(sample, full_count: int) -> float:
+    """A SPEC count scaled to this sample's size."""
+    return full_count * sample["n"] / FULL
+
+
+def test_the_archive_holds_the_files_in_one_folder(sample):
+    with zipfile.ZipFile(sample["info"].zip_path) as zf:
+        names = set(zf.namelist())
+    # SPEC's list, less WikiArt-annotations.csv (the per-annotator answers, which the sample does not make up)
+    assert names == {f"{ARCHIVE}/{name}" for name in (*TSV_FILES, README)}
+
+
+def test_annotation_files_have_the_72_columns_in_order(sample):
+    expected = META + [f"{scope}: {emotion}" for scope in SCOPES for emotion in EMOTIONS]
+    assert len(expected) == 72
+    for name in ANNOTATION_FILES:
+        assert header(sample, name) == expected, name
+
+
+def test_info_file_has_8_columns_and_no_style(sample):
+    assert header(sample, INFO) == INFO_HEADER
+
+
+def test_annotation_files_have_one_row_per_artwork_alike(sample):
+    ids = column(sample, ALL, "ID")
+    assert len(ids) == sample["n"] == len(set(ids))
+    for name in AG.values():
+        assert column(sample, name, "ID") == ids, name
+        for col in META:
+            assert column(sample, name, col) == column(sample, ALL, col), (name, col)
+
+
+def test_info_file_has_every_artwork_and_a_few_in_no_annotation_file(sample):
+    info_ids, ids = column(sample, INFO, "ID"), column(sample, ALL, "ID")
+    assert len(set(info_ids)) == len(info_ids) and set(ids) <= set(info_ids)
+    extra = len(info_ids) - len(ids)
+    if sample["n"] == FULL:
+        assert len(info_ids) == 4119 and extra == 14
+    else:
+        assert extra >= 1 and abs(extra - scaled(sample, 14)) <= 1
+
+
+def test_info_agrees_with_the_annotation_files_on_shared_ids(sample):
+    info = {row["ID"]: row for row in sample["tables"][INFO]}
+    for row in sample["tables"][ALL]:
+        assert {c: info[row["ID"]][c] for c in INFO_HEADER} == {c: row[c] for c in INFO_HEADER}
+
+
+def test_ids_are_24_hexadecimal_characters(sample):
+    for name in TSV_FILES:
+        assert all(re.fullmatch(r"[0-9a-f]{24}", ident) for ident in column(sample, name, "ID")), name
+
+
+def test_lines_end_in_crlf(sample):
+    for name in TSV_FILES:
+        data = sample["bytes"][name]
+        assert data.endswith(b"\r\n") and data.count(b"\n") == data.count(b"\r\n") == data.count(b"\r"), name
+        assert data.count(b"\r\n") == len(sample["tables"][name]) + 1
+
+
+def test_utf8_without_bom(sample):
+    for name, data in sample["bytes"].items():
+        assert not data.startswith(b"\xef\xbb\xbf"), name
+        data.decode("utf-8")  # raises if it is not UTF-8
+
+
+def test_no_quoting(sample):
+    for name, data in sample["bytes"].items():
+        assert b'"' not in data, name
+
+
+def test_style_values_are_the_four_styles_and_two_combinations(sample):
+    found = counts(column(sample, ALL, "Style"))
+    if sample["n"] == FULL:
+        assert found == STYLES
+    else:
+        assert set(found) == set(STYLES)
+        for style in ("Renaissance Art", "Post Renaissance Art", "Modern Art", "Contemporary Art"):
+            assert abs(found[style] - scaled(sample, STYLES[style])) <= 2, style
+
+
+def test_post_renaissance_is_spelled_without_a_hyphen(sample):
+    for name in TSV_FILES:
+        assert b"Post-Renaissance" not in sample["bytes"][name], name
+    assert "Post Renaissance Art" in column(sample, ALL, "Style")
+
+
+def test_two_styles_are_joined_by_a_bare_comma(sample):
+    two = [s for s in column(sample, ALL, "Style") if "," in s]
+    assert set(two) == {"Contemporary Art,Modern Art", "Modern Art,Post Renaissance Art"}
+    if sample["n"] == FULL:
+        assert len(two) == 8
+
+
+def test_categories_are_joined_the_same_way(sample):
+    values = column(sample, ALL, "Category")
+    two = [v for v in values if "," in v]
+    assert two and all(re.fullmatch(r"[^, ]+( [^, ]+)*,[^, ]+( [^, ]+)*", v) for v in two)
+    assert "Abstract Art,Surrealism" in values or sample["n"] < FULL
+    if sample["n"] == FULL:
+        singles = {part for v in values for part in v.split(",")}
+        assert len(set(values)) == 46 and len(singles) == 22
+
+
+def test_year_has_the_three_shapes(sample):
+    years = column(sample, ALL, "Year")
+    shape = {y: next((k for k, rx in YEAR_SHAPES.items() if re.fullmatch(rx, y)), None) for y in years}
+    assert None not in shape.values(), [y for y, k in shape.items() if k is None][:3]
+    found = counts(shape[y] for y in years)
+    assert any("-" in y and "cent." in y for y in years) and any("-" not in y and "cent." in y for y in years)
+    if sample["n"] == FULL:
+        assert found["year"] == 3646 and found["range"] == 256 and 190 <= found["century"] <= 210
+    else:
+        assert set(found) == set(YEAR_SHAPES)
+    for y in (y for y in years if shape[y] == "range"):
+        assert int(y[:4]) < int(y[5:]), y
+
+
+def test_titles_hold_html_entities(sample):
+    titles = column(sample, ALL, "Title")
+    with_entity = [t for t in titles if re.search(r"&(#\d+|[a-z]+);", t)]
+    assert any("&#39;" in t for t in with_entity)
+    if sample["n"] == FULL:
+        assert len(with_entity) == 295
+    else:
+        assert abs(len(with_entity) - scaled(sample, 295)) <= 1
+
+
+def test_is_painting_is_yes_or_no(sample):
+    found = counts(column(sample, ALL, "Is painting"))
+    assert set(found) == {"yes", "no"}
+    if sample["n"] == FULL:
+        assert found == {"yes": 3852, "no": 253}
+
+
+def test_face_body_is_face_none_or_body(sample):
+    found = counts(column(sample, ALL, "Face/body"))
+    assert set(found) == {"face", "none", "body"}
+    if sample["n"] == FULL:
+        assert found == {"face": 2068, "none": 1794, "body": 243}
+
+
+def test_art_rating_has_two_decimals(sample):
+    ratings = column(sample, ALL, "Ave. art rating")
+    assert all(re.fullmatch(r"-?\d\.\d\d", r) and -3 <= float(r) <= 3 for r in ratings)
+    assert len(set(ratings)) > 20
+
+
+def test_all_shares_have_three_decimals(sample):
+    cells = [row[f"{s}: {e}"] for row in sample["tables"][ALL] for s in SCOPES for e in EMOTIONS]
+    assert all(re.fullmatch(r"[01]\.\d{3}", c) and float(c) <= 1 for c in cells)
+    assert any(c[-1] != "0" for c in cells)  # real thousandths, not rounded to tenths
+
+
+def test_agn_cells_are_0_or_1_by_the_threshold_with_the_neutral_rule(sample):
+    suppressed = alone = 0
+    for level, name in AG.items():
+        for all_row, ag_row in zip(sample["tables"][ALL], sample["tables"][name]):
+            for scope in SCOPES:
+                # shares in thousandths, so "at least N×10 %" is an exact integer comparison
+                reached = {e: int(all_row[f"{scope}: {e}"].replace(".", "")) >= level * 100 for e in EMOTIONS}
+                others = any(reached[e] for e in EMOTIONS if e != "neutral")
+                cells = {e: ag_row[f"{scope}: {e}"] for e in EMOTIONS}
+                assert set(cells.values()) <= {"0", "1"}
+                expected = {e: reached[e] for e in EMOTIONS if e != "neutral"}
+                expected["neutral"] = reached["neutral"] and not others
+                assert {e: c == "1" for e, c in cells.items()} == expected, (name, ag_row["ID"], scope)
+                suppressed += reached["neutral"] and others
+                alone += reached["neutral"] and not others
+    assert suppressed and alone  # both sides of the neutral rule occur
+
+
+def test_image_url_hosts_are_use2_uploads_0_to_8(sample):
+    hosts = {re.match(r"https://([^/]+)/", url).group(1) for url in column(sample, ALL, "Image URL")}
+    assert hosts <= {f"use2-uploads{i}.wikiart.org" for i in range(9)}
+    assert len(hosts) == 9 if sample["n"] == FULL else len(hosts) > 1
+
+
+def test_image_url_extensions(sample):
+    found = counts(url.rsplit(".", 1)[1] for url in column(sample, ALL, "Image URL"))
+    if sample["n"] == FULL:
+        assert found == {"jpg": 4092, "JPG": 8, "jpeg": 3, "png": 2}
+    else:
+        assert set(found) == {"jpg", "JPG", "jpeg", "png"} and found["jpg"] > 0.9 * sample["n"]
+
+
+def test_readme_is_built_like_the_official_one_and_disagrees_with_the_files_alike(sample):
+    text = sample["bytes"][README].decode("utf-8")
+    info_line = next(line for line in text.splitlines() if line.startswith("WikiArt-info.tsv columns:"))
+    assert "Style" in info_line and "Style" not in header(sample, INFO)  # documented, yet not in the file
+    assert "Post-Renaissance Art" in text  # the README's spelling, not the files'
+    section = text.split("Emotion categories", 1)[1]
+    defined = dict(line.strip().split(": ", 1) for line in section.splitlines() if ": " in line)
+    assert list(defined)[:20] == EMOTIONS and all(len(defined[e]) > 5 for e in EMOTIONS)
+    for words in ("Annotation scenarios", "Aggregation", "Selecting the artworks", "Terms of use"):
+        assert words in text
