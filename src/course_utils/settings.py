@@ -15,7 +15,7 @@ PROFILE_CHOICES = ("smoke", "quick", "full")
 DEFAULT_SEED = 123
 #: The longest one notebook cell may run, per profile, when the book executes the chapters (jupyter-book and the
 #: tests): far above the slowest cell measured (benchmarks/README.md), so that only a stalled cell reaches it.
-CELL_TIMEOUT_S = {"smoke": 180, "quick": 900, "full": 7200}
+CELL_TIMEOUT_S = {"smoke": 180, "quick": 600, "full": 7200}
 
 #: The public repository of the course: the one place its address lives
 #: (Colab links, the Colab install cell and the launch buttons are derived from it).
