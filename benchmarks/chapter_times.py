@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/chapter_times.py --profiles full       on a GPU: the study's settings
     .venv/bin/python benchmarks/chapter_times.py --chapters 01 05 --out -
 
-Chapters run in reading order in fresh kernels (COURSE_DATA=sample), one fresh data folder per profile, as a
+Chapters run in reading order in fresh kernels (COURSE_DATA=sample), through the book build's runner
+(tools/bookexec.py), which also reports a chapter whose runner stalled; one fresh data folder per profile, as a
 student who runs the course from the start: the first chapter includes generating the sample, later chapters
 reuse the runs that earlier ones saved. The table goes to book/_generated/chapter_times.md, which the instructor
 guide includes, so rerunning this script is all it takes to refresh the guide.
@@ -17,14 +18,16 @@ import os
 import platform
 import sys
 import tempfile
-import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-
-import nbformat
-from nbclient import NotebookClient
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import bookexec  # noqa: E402
+
+from course_utils.settings import CELL_TIMEOUT_S  # noqa: E402
 OUT = ROOT / "book" / "_generated" / "chapter_times.md"
 NO_GPU = "not measured: no GPU available to this project yet"
 
@@ -35,20 +38,30 @@ def chapters(wanted: list[str]) -> list[Path]:
     return [p for p in found if not wanted or p.name[:2] in {w.zfill(2) for w in wanted}]
 
 
-def run_chapter(path: Path, profile: str, data_dir: Path, timeout: int) -> tuple[float, str]:
-    """Execute one chapter in a fresh kernel; its wall seconds and "ok" or the error's name."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "COURSE_CHECK_FIGURES")}
-    env.update(COURSE_DATA="sample", COURSE_PROFILE=profile, COURSE_DATA_DIR=str(data_dir))
-    nb = nbformat.read(path, as_version=4)
-    resources = {"metadata": {"path": str(path.parent)}}
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources)
-    start = time.perf_counter()
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the kernels started inside (they inherit them), then restore them."""
+    saved = {k: os.environ.get(k) for k in (*values, "MPLBACKEND", "COURSE_CHECK_FIGURES")}
+    os.environ.pop("MPLBACKEND", None)  # the kernels draw with the inline backend, as in the book
+    os.environ.pop("COURSE_CHECK_FIGURES", None)
+    os.environ.update(values)
     try:
-        client.execute(env=env)
-        status = "ok"
-    except Exception as err:  # a failing chapter is reported in the table, the others still run
-        status = type(err).__name__
-    return time.perf_counter() - start, status
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_chapter(path: Path, profile: str, data_dir: Path, timeout: int) -> tuple[float, str]:
+    """Execute one chapter as the book build does; its wall seconds and "ok", the error's name or a stall."""
+    with environment(COURSE_DATA="sample", COURSE_PROFILE=profile, COURSE_DATA_DIR=str(data_dir)):
+        result = bookexec.execute(path, timeout=timeout)
+    stalled = bookexec.stalls(result.nb)
+    status = type(result.err).__name__ if result.err else f"stalled {stalled}" if stalled else "ok"
+    return result.time, status
 
 
 def machine() -> str:
@@ -82,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", nargs="+", default=["smoke", "quick"], choices=["smoke", "quick", "full"])
     parser.add_argument("--chapters", nargs="*", default=[], help="chapter numbers (default: all in book/)")
-    parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell (a stuck cell fails its chapter)")
+    parser.add_argument("--timeout", type=int, default=None,
+                        help="seconds per cell (default: the book build's limit for the profile)")
     parser.add_argument("--out", default=str(OUT), help="markdown file to write, or - for standard output")
     args = parser.parse_args(argv)
 
@@ -93,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     for profile in args.profiles:
         with tempfile.TemporaryDirectory(prefix=f"chapter-times-{profile}-") as data_dir:
             for path in paths:
-                rows[path.stem][profile] = run_chapter(path, profile, Path(data_dir), args.timeout)
+                limit = args.timeout or CELL_TIMEOUT_S[profile]
+                rows[path.stem][profile] = run_chapter(path, profile, Path(data_dir), limit)
                 seconds, status = rows[path.stem][profile]
                 print(f"{profile:5} {path.stem}: {seconds:.0f} s ({status})", file=sys.stderr)
     about = machine()
