@@ -6,6 +6,7 @@ import copy
 import html
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -79,7 +80,7 @@ def read_table(path: str | os.PathLike, columns: Iterable[str] = ()) -> pd.DataF
     if "Style" in table.columns:
         table["Styles"] = parsed(table, "Style", parse_styles, path, empty=[])
     if "Year" in table.columns:
-        years = parsed(table, "Year", parse_year, path)
+        years = parsed(table, "Year", parse_year, path, lenient=True)
         table["Year start"] = pd.array([y[0] if y else None for y in years], dtype="Int64")
         table["Year end"] = pd.array([y[1] if y else None for y in years], dtype="Int64")
     if "Image URL" in table.columns:
@@ -100,10 +101,12 @@ def require(table: pd.DataFrame, columns: Iterable[str], source: str | None = No
     raise AnnotationError(f"{source}: missing column(s): {', '.join(missing)}{hint}")
 
 
-def parsed(table: pd.DataFrame, column: str, parse: Callable, path: Path, empty: object = None) -> list:
+def parsed(table: pd.DataFrame, column: str, parse: Callable, path: Path, empty: object = None,
+           lenient: bool = False) -> list:
     """``parse`` applied to every filled cell of a column (``empty`` for an empty one); errors name the file, the
-    artwork's ID and the value."""
-    values = []
+    artwork's ID and the value. ``lenient``: a value that does not parse stays empty, with one warning naming
+    how many and the first (for descriptive columns such as ``Year``, which the classes never depend on)."""
+    values, bad = [], []
     for ident, value in table[column].items():
         if pd.isna(value):
             values.append(copy.copy(empty))  # a list of its own per row
@@ -111,7 +114,13 @@ def parsed(table: pd.DataFrame, column: str, parse: Callable, path: Path, empty:
         try:
             values.append(parse(str(value)))
         except ValueError as err:
-            raise AnnotationError(f"{path}: {column} of ID {ident}: {err}") from None
+            if not lenient:
+                raise AnnotationError(f"{path}: {column} of ID {ident}: {err}") from None
+            values.append(copy.copy(empty))
+            bad.append(f"ID {ident}: {err}")
+    if bad:
+        warnings.warn(f"{path}: {column}: {len(bad)} value(s) of no known shape left empty, e.g. {bad[0]}",
+                      stacklevel=3)
     return values
 
 
