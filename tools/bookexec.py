@@ -98,12 +98,14 @@ def describe(path: Path, result: ExecutionResult) -> str:
             f"{detail[-3000:]}")
 
 
-def fill(cache: Path, executed: Path) -> int:
-    """Cache every executed chapter of ``executed`` under its source path in book/; returns how many."""
+def fill(cache: Path, executed: Path, skip: set[str] = frozenset()) -> int:
+    """Cache every executed chapter of ``executed`` (but those named in ``skip``) under its source path in book/;
+    returns how many."""
     count = 0
     for path in sorted(executed.glob("*.ipynb")):
-        store(cache, nbformat.read(path, as_version=4), ROOT / "book" / path.name)
-        count += 1
+        if path.name not in skip:
+            store(cache, nbformat.read(path, as_version=4), ROOT / "book" / path.name)
+            count += 1
     return count
 
 
