@@ -1,20 +1,9 @@
 """The local stand-in for the archive site and WikiArt's image hosts: link rot (a fixed share of dead image links)."""
 
-import urllib.error
-import urllib.request
-
 import pytest
+from test_book import http_status as status  # one HTTP helper for the tests
 
 from course_utils.localserver import LocalServer, Reply, is_dead_link, sample_server
-
-
-def status(url: str) -> int:
-    """The HTTP status of a GET."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as err:
-        return err.code
 
 
 def test_dead_links_are_a_fixed_share_chosen_by_name():
