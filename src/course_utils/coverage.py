@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from course_utils.images import image_files
 from course_utils.labels import CLASS_NAMES
 
 #: A class (or group) with fewer images than this in a set gets a warning: its recall or accuracy is an anecdote.
@@ -52,20 +53,12 @@ def coverage_counts(classes: pd.Series, has_image: pd.Series,
 
 def image_ids(images_dir: str | Path) -> set[str]:
     """The artwork IDs that have an image file in a folder of images named by ID (hidden files do not count)."""
-    folder = Path(images_dir)
-    if not folder.is_dir():
-        return set()
-    return {p.name.split(".", 1)[0] for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
+    return set(image_files(images_dir))
 
 
 def image_paths(images_dir: str | Path, ids, limit: int | None = None) -> dict[str, Path]:
     """The image files of those artworks (in the order given) that have one: an artwork whose link died has none."""
-    folder = Path(images_dir)
-    files = {}
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and not path.name.startswith("."):
-                files.setdefault(path.name.split(".", 1)[0], path)
+    files = image_files(images_dir)
     found = {str(i): files[str(i)] for i in ids if str(i) in files}
     return dict(list(found.items())[:limit]) if limit is not None else found
 

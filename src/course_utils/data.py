@@ -119,6 +119,7 @@ def prepared_is_current(out: Path, source: Source) -> bool:
     may fetch links that failed before; a regenerated sample has other artworks)."""
     import hashlib
 
+    from course_utils.images import image_files
     from course_utils.prepare import previous_settings
 
     done = previous_settings(out)
@@ -127,5 +128,4 @@ def prepared_is_current(out: Path, source: Source) -> bool:
         return False
     if done.get("all_sha256") != hashlib.sha256(all_file.read_bytes()).hexdigest():
         return False
-    on_disk = {p.stem for p in source.images_dir.glob("*")} if source.images_dir.is_dir() else set()
-    return not on_disk.intersection(done.get("missing", []))
+    return not set(image_files(source.images_dir)).intersection(done.get("missing", []))

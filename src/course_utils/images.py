@@ -105,3 +105,15 @@ def save_atomic(image: Image.Image, path: Path) -> None:
 def load_square(path: Path, size: int, policy: str = "squash") -> Image.Image:
     """Read, validate and resize one image file."""
     return resize(open_validated(Path(path).read_bytes(), str(path)), size, policy)
+
+
+def image_files(images_dir: str | os.PathLike) -> dict[str, Path]:
+    """The image file of each artwork in a folder of images named by ID (``<ID>.<ext>``; hidden files skipped):
+    an artwork whose link died has none. An empty dict for a folder that does not exist."""
+    folder = Path(images_dir)
+    files: dict[str, Path] = {}
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and not path.name.startswith("."):
+                files.setdefault(path.name.split(".", 1)[0], path)
+    return files

@@ -18,6 +18,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from course_utils.annotations import split_values
 from course_utils.labels import CLASS_NAMES, MERGED, label_table, presence
 from course_utils.pipeline import Split
 from course_utils.plots import PALETTE
@@ -333,7 +334,7 @@ def style_group(style: str) -> str:
     of their own would hold a handful of artworks each, too few to measure an accuracy, so such an artwork
     counts under its first listed style, as an artwork with two categories counts under its first one.
     """
-    return str(style).split(",")[0].strip()
+    return split_values(style)[0]
 
 
 def bias_groups(labels: pd.DataFrame) -> pd.DataFrame:

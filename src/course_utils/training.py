@@ -172,22 +172,20 @@ def copy_metrics(metrics):
     return [m.__class__.from_config(m.get_config()) if isinstance(m, keras.metrics.Metric) else m for m in metrics]
 
 
-class ReplicaFreeValidation:
+def validation_on_one_device(copy, val_ds):
     """A Keras callback that scores the validation images after each epoch on one device, with a copy of the model
     (Keras 3's distributed ``evaluate`` fails on a batch the replicas cannot split evenly); adds the ``val_``
     entries ``fit`` would have logged."""
+    import keras
 
-    def __new__(cls, copy, val_ds):
-        import keras
+    class OneDeviceValidation(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            copy.set_weights(self.model.get_weights())
+            scores = copy.evaluate(val_ds, verbose=0, return_dict=True)
+            if logs is not None:
+                logs.update({f"val_{k}": float(v) for k, v in scores.items()})
 
-        class _Validation(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                copy.set_weights(self.model.get_weights())
-                scores = copy.evaluate(val_ds, verbose=0, return_dict=True)
-                if logs is not None:
-                    logs.update({f"val_{k}": float(v) for k, v in scores.items()})
-
-        return _Validation()
+    return OneDeviceValidation()
 
 
 def train(
@@ -235,10 +233,11 @@ def train(
             net = compile_model(build(), learning_rate, loss, metrics, xla)
         train_ds, val_ds = split.datasets(batch_size * replicas)
         validation, extra = val_ds, []
-        if replicas > 1 and not distribute.is_multiworker(strategy):  # tiny data: batches the replicas can split
+        if replicas > 1 and not distribute.is_multiworker(strategy):  # batches the replicas can split evenly
             train_ds = whole_replica_batches(train_ds, replicas)
-            copy = compile_model(build(), learning_rate, loss, copy_metrics(metrics), xla)
-            validation, extra = None, [ReplicaFreeValidation(copy, val_ds)]
+            if len(split.y_val) % replicas:  # the last validation batch cannot be split: score it on one device
+                copy = compile_model(build(), learning_rate, loss, copy_metrics(metrics), xla)
+                validation, extra = None, [validation_on_one_device(copy, val_ds)]
         start = time.perf_counter()
         if strategy is not None and distribute.is_multiworker(strategy):  # fit fails there: keras-team/keras#20585
             if callbacks or metrics:
