@@ -20,7 +20,9 @@ os.environ["COURSE_PROFILE"] = "smoke"
 os.environ["COURSE_DATA"] = "sample"
 os.environ.setdefault("COURSE_DATA_DIR", str(ROOT / "_build" / "test-data"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # ipykernel's debugger on Python 3.13: a notice per kernel
+os.environ.setdefault(
+    "PYDEVD_DISABLE_FILE_VALIDATION", "1"
+)  # ipykernel's debugger on Python 3.13: a notice per kernel
 os.environ["COURSE_CHECK_FIGURES"] = "1"  # a figure without title or axis labels fails its cell
 EXECUTED_DIR = os.environ.get("COURSE_EXECUTED_DIR")
 

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import bookexec  # noqa: E402
 
-from course_utils.settings import CELL_TIMEOUT_S  # noqa: E402
+from course_utils.config.profiles import budget  # noqa: E402
+
 OUT = ROOT / "book" / "_generated" / "chapter_times.md"
 NO_GPU = "not measured: no GPU available to this project yet"
 
@@ -71,7 +72,7 @@ def machine() -> str:
     if cpuinfo.is_file():
         lines = cpuinfo.read_text().splitlines()
         model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), model)
-    from course_utils.settings import detect_device
+    from course_utils.config.device import detect_device
 
     device = detect_device()
     gpu = f"; GPU: {device.name}" if device.kind == "GPU" else ""
@@ -95,8 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", nargs="+", default=["smoke", "quick"], choices=["smoke", "quick", "full"])
     parser.add_argument("--chapters", nargs="*", default=[], help="chapter numbers (default: all in book/)")
-    parser.add_argument("--timeout", type=int, default=None,
-                        help="seconds per cell (default: the book build's limit for the profile)")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help="seconds per cell (default: the book build's limit for the profile)",
+    )
     parser.add_argument("--out", default=str(OUT), help="markdown file to write, or - for standard output")
     args = parser.parse_args(argv)
 
@@ -107,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     for profile in args.profiles:
         with tempfile.TemporaryDirectory(prefix=f"chapter-times-{profile}-") as data_dir:
             for path in paths:
-                limit = args.timeout or CELL_TIMEOUT_S[profile]
+                limit = args.timeout or budget(profile).cell_timeout_s
                 rows[path.stem][profile] = run_chapter(path, profile, Path(data_dir), limit)
                 seconds, status = rows[path.stem][profile]
                 print(f"{profile:5} {path.stem}: {seconds:.0f} s ({status})", file=sys.stderr)
@@ -116,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     text = (
         f"Measured on {date.today():%Y-%m-%d} with {about}, on the offline sample, by "
         f"`python benchmarks/chapter_times.py --profiles {' '.join(args.profiles)}`.\n\n"
-        + table(rows, args.profiles) + "\n" + gpu_note
+        + table(rows, args.profiles)
+        + "\n"
+        + gpu_note
     )
     if args.out == "-":
         print(text)

@@ -35,8 +35,8 @@ def load() -> str:
 
 def class_folder_sample(root: Path, n: int, seed: int) -> Path:
     """A sample of ``n`` artworks prepared into class folders under ``root`` (generated once, reused by later runs)."""
-    from course_utils.prepare import prepare
-    from course_utils.sample import write_sample
+    from course_utils.datasets.prepare import prepare
+    from course_utils.datasets.sample import write_sample
 
     write_sample(root / "sample", n=n, seed=seed, overwrite=False)
     out = root / "prepared"
@@ -48,8 +48,9 @@ def class_folder_sample(root: Path, n: int, seed: int) -> Path:
 def header(command: str) -> str:
     """The line above a table: when, on what, with which versions, by which command, and the load."""
     import tensorflow as tf
-
     from chapter_times import machine
 
-    return (f"Measured {datetime.now():%Y-%m-%d %H:%M} on {machine()}, TensorFlow {tf.__version__}, "
-            f"by `{command}`; load average at start {load()}.")
+    return (
+        f"Measured {datetime.now():%Y-%m-%d %H:%M} on {machine()}, TensorFlow {tf.__version__}, "
+        f"by `{command}`; load average at start {load()}."
+    )

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/download.py                      240 images, 50 ms latency per request
     .venv/bin/python benchmarks/download.py --n 400 --latency 0.1 --workers 1 8 32
 
-The server is course_utils.localserver (the one the tests and chapter 02 use) over a generated sample; each answer
+The server is course_utils.datasets.localserver (the one the tests and chapter 02 use) over a generated sample; each answer
 waits ``--latency`` seconds, like a remote host. Every worker count downloads all images into a fresh folder whose
 archive is fetched beforehand, so only the image phase (fetch, validate, resize, write) is timed. Speed-ups are
 ratios to 1 worker measured in the same run, so they compare like with like on whatever machine runs this.
@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from course_utils.download import download_all
-from course_utils.localserver import serve_sample
+from course_utils.data.download import download_all
+from course_utils.datasets.localserver import serve_sample
 
 
 def measure(server, folder: Path, workers: int) -> tuple[float, int, int]:
@@ -50,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
     base = rows[min(rows)]
     base_rate = base[1] / base[0]
-    print(f"Downloader throughput: {args.n} images, {args.latency * 1000:.0f} ms latency per request, "
-          f"{os.cpu_count()} CPU cores, Python {platform.python_version()} ({sys.platform})\n")
+    print(
+        f"Downloader throughput: {args.n} images, {args.latency * 1000:.0f} ms latency per request, "
+        f"{os.cpu_count()} CPU cores, Python {platform.python_version()} ({sys.platform})\n"
+    )
     print("| workers | seconds | images/s | speed-up vs 1 worker | most requests in flight |")
     print("|---:|---:|---:|---:|---:|")
     for workers, (seconds, fetched, in_flight) in rows.items():

@@ -22,8 +22,8 @@ import numpy as np
 from common import class_folder_sample, header, load, markdown
 from PIL import Image
 
-from course_utils import throughput
-from course_utils.pipeline import load_split, study_file_split
+from course_utils.datasets.pipeline import load_split, study_file_split
+from course_utils.training import throughput
 
 
 def pil_loop(files: list[Path], size: int = 125) -> np.ndarray:
@@ -54,9 +54,15 @@ def study_dataset(folder: Path, batch_size: int = 32):
     import tensorflow as tf
 
     with contextlib.redirect_stdout(io.StringIO()):  # it prints "Using N files for training." even when quiet
-        train = keras.utils.image_dataset_from_directory(folder, validation_split=0.2, subset="training", seed=123,
-                                                         image_size=(125, 125), batch_size=batch_size,
-                                                         verbose=False)
+        train = keras.utils.image_dataset_from_directory(
+            folder,
+            validation_split=0.2,
+            subset="training",
+            seed=123,
+            image_size=(125, 125),
+            batch_size=batch_size,
+            verbose=False,
+        )
     return train.prefetch(tf.data.AUTOTUNE)
 
 
@@ -71,24 +77,49 @@ def loading(folder: Path, repeats: int) -> list[dict]:
     split = load_split(folder)
     n = len(split.y_train) + len(split.y_val)
     cached = min(timed(lambda: load_split(folder)) for _ in range(repeats))
-    rows.append({"path": "package: load_split, cold (decode JPEGs, save .npy)", "images": n,
-                 "seconds": cold, "images/s": n / cold})
-    rows.append({"path": "package: load_split, cached (.npy)", "images": n, "seconds": cached,
-                 "images/s": n / cached})
+    rows.append(
+        {
+            "path": "package: load_split, cold (decode JPEGs, save .npy)",
+            "images": n,
+            "seconds": cold,
+            "images/s": n / cold,
+        }
+    )
+    rows.append(
+        {"path": "package: load_split, cached (.npy)", "images": n, "seconds": cached, "images/s": n / cached}
+    )
     for label in ("first", "second"):
         seconds = timed(lambda: pil_loop(files))
-        rows.append({"path": f"plain PIL loop, {label} pass (decodes every time)", "images": len(files),
-                     "seconds": seconds, "images/s": len(files) / seconds})
+        rows.append(
+            {
+                "path": f"plain PIL loop, {label} pass (decodes every time)",
+                "images": len(files),
+                "seconds": seconds,
+                "images/s": len(files) / seconds,
+            }
+        )
     train, _ = split.datasets(32)
     n_train = iterate(train)
     seconds = min(timed(lambda: iterate(train)) for _ in range(repeats))
-    rows.append({"path": "package: Split.datasets(32), one training epoch", "images": n_train,
-                 "seconds": seconds, "images/s": n_train / seconds})
+    rows.append(
+        {
+            "path": "package: Split.datasets(32), one training epoch",
+            "images": n_train,
+            "seconds": seconds,
+            "images/s": n_train / seconds,
+        }
+    )
     study = study_dataset(folder)
     for label in ("first", "second"):
         seconds = timed(lambda: iterate(study))
-        rows.append({"path": f"study: image_dataset_from_directory, {label} epoch (decodes every epoch)",
-                     "images": n_train, "seconds": seconds, "images/s": n_train / seconds})
+        rows.append(
+            {
+                "path": f"study: image_dataset_from_directory, {label} epoch (decodes every epoch)",
+                "images": n_train,
+                "seconds": seconds,
+                "images/s": n_train / seconds,
+            }
+        )
     return rows
 
 
@@ -98,9 +129,9 @@ def epoch_speed(folder: Path, repeats: int, model: str = "original") -> list[dic
     The feeds are timed in turn, ``repeats`` rounds (each feed's best round counts), so that a slow moment of a
     busy machine does not fall on one feed only; every timed run is a full epoch's worth of full batches.
     """
-    from course_utils import models
-    from course_utils.throughput import in_memory, interleaved_rates
-    from course_utils.training import compile_model
+    from course_utils.models import cnns
+    from course_utils.training.runs import compile_model
+    from course_utils.training.throughput import in_memory, interleaved_rates
 
     split = load_split(folder)
     train, _ = split.datasets(32)
@@ -110,13 +141,24 @@ def epoch_speed(folder: Path, repeats: int, model: str = "original") -> list[dic
         "package: Split.datasets(32)": train.repeat(),
         "study: image_dataset_from_directory": study_dataset(folder).repeat(),
     }
-    rates = interleaved_rates({label: (compile_model(models.build(model)), dataset)
-                               for label, dataset in feeds.items()}, steps, 32, repeats)
+    rates = interleaved_rates(
+        {label: (compile_model(cnns.build(model)), dataset) for label, dataset in feeds.items()},
+        steps,
+        32,
+        repeats,
+    )
     base = rates[next(iter(feeds))]
-    return [{"feed": label, "steps": steps, "images/s": rate.wall,
-             "vs in-memory (wall)": f"{rate.wall / base.wall:.0%}", "images per CPU-s": rate.cpu,
-             "vs in-memory (CPU time)": f"{rate.cpu / base.cpu:.0%}"}
-            for label, rate in rates.items()]
+    return [
+        {
+            "feed": label,
+            "steps": steps,
+            "images/s": rate.wall,
+            "vs in-memory (wall)": f"{rate.wall / base.wall:.0%}",
+            "images per CPU-s": rate.cpu,
+            "vs in-memory (CPU time)": f"{rate.cpu / base.cpu:.0%}",
+        }
+        for label, rate in rates.items()
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

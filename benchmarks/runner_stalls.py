@@ -37,13 +37,15 @@ choice = widgets.Dropdown(options=["Calm", "Euphoric"], value="Calm")
 size = widgets.IntSlider(value=8, min=4, max=16, step=4)
 """
 EXPLORERS = {
-    "output": DRAW + """def draw(text, k):
+    "output": DRAW
+    + """def draw(text, k):
     figure(text, k)
     plt.show()
 
 out = widgets.interactive_output(draw, {"text": choice, "k": size})
 widgets.VBox([widgets.HBox([choice, size]), out])""",
-    "image": DRAW + """picture = widgets.Image(format="png")
+    "image": DRAW
+    + """picture = widgets.Image(format="png")
 
 def draw(_=None):
     buffer = io.BytesIO()
@@ -87,11 +89,15 @@ def main(argv: list[str] | None = None) -> None:
                     sys.exit(bookexec.describe(path, result))
                 times[kind].append(result.time)
                 stalled[kind] += bool(bookexec.stalls(result.nb, limit_s=args.timeout / 2))
-    print(f"| explorer | runs | stalled (kernel idle > {args.timeout / 2:g} s) | median run (s) | longest run (s) |")
+    print(
+        f"| explorer | runs | stalled (kernel idle > {args.timeout / 2:g} s) | median run (s) | longest run (s) |"
+    )
     print("|---|---|---|---|---|")
     for kind, values in times.items():
         ordered = sorted(values)
-        print(f"| {kind} | {len(values)} | {stalled[kind]} | {ordered[len(ordered) // 2]:.1f} | {ordered[-1]:.1f} |")
+        print(
+            f"| {kind} | {len(values)} | {stalled[kind]} | {ordered[len(ordered) // 2]:.1f} | {ordered[-1]:.1f} |"
+        )
 
 
 if __name__ == "__main__":

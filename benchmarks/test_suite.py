@@ -49,10 +49,22 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or ["bash", "tools/test.sh"]
     start_load = load()
     seconds, code, summary, cpu = run(command)
-    print(f"\nMeasured {time.strftime('%Y-%m-%d %H:%M')}; load average at start {start_load}, at the end {load()}.\n")
-    print(markdown([{"command": f"`{shlex.join(command)}`", "wall time": f"{seconds / 60:.1f} min ({seconds:.0f} s)",
-                     "CPU time of all processes": f"{cpu / 60:.1f} min", "exit code": code,
-                     "pytest summary": summary or "(none)"}]))
+    print(
+        f"\nMeasured {time.strftime('%Y-%m-%d %H:%M')}; load average at start {start_load}, at the end {load()}.\n"
+    )
+    print(
+        markdown(
+            [
+                {
+                    "command": f"`{shlex.join(command)}`",
+                    "wall time": f"{seconds / 60:.1f} min ({seconds:.0f} s)",
+                    "CPU time of all processes": f"{cpu / 60:.1f} min",
+                    "exit code": code,
+                    "pytest summary": summary or "(none)",
+                }
+            ]
+        )
+    )
     return code
 
 

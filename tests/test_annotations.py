@@ -6,12 +6,21 @@ import shutil
 import pandas as pd
 import pytest
 
-from course_utils import schema
-from course_utils.annotations import (
-    KIND_FILES, AnnotationError, load_annotations, parse_styles, parse_year, read_table, repair_url, roman_numeral,
-    shares, to_roman, year_kind,
+from course_utils.data import schema
+from course_utils.data.annotations import (
+    KIND_FILES,
+    AnnotationError,
+    load_annotations,
+    parse_styles,
+    parse_year,
+    read_table,
+    repair_url,
+    roman_numeral,
+    shares,
+    to_roman,
+    year_kind,
 )
-from course_utils.sample import write_sample
+from course_utils.datasets.sample import write_sample
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +73,20 @@ def test_a_missing_emotion_column_names_the_file(folder):
     rewrite(folder / schema.ALL_FILE, lambda t: t.drop(columns="TitleOnly: shame"))
     table = read_table(folder / schema.ALL_FILE)
     shares(table, "art")  # the other scopes are complete
-    with pytest.raises(AnnotationError, match=r"WikiArt-Emotions-All.tsv: missing emotion column\(s\) for "
-                                              r"scope 'title': TitleOnly: shame"):
+    with pytest.raises(
+        AnnotationError,
+        match=r"WikiArt-Emotions-All.tsv: missing emotion column\(s\) for "
+        r"scope 'title': TitleOnly: shame",
+    ):
         shares(table, "title")
 
 
 def test_asking_the_info_file_for_style_says_where_style_is(folder):
-    with pytest.raises(AnnotationError, match=r"WikiArt-info.tsv: missing column\(s\): Style \(Style is in the "
-                                              r"annotation files only"):
+    with pytest.raises(
+        AnnotationError,
+        match=r"WikiArt-info.tsv: missing column\(s\): Style \(Style is in the "
+        r"annotation files only",
+    ):
         read_table(folder / schema.INFO_FILE, ["Style"])
 
 
@@ -107,8 +122,9 @@ def test_missing_url_columns_come_from_the_info_file(folder, sample, kind):
     table = load_annotations(folder, kind)
     original = read_table(sample.archive_dir / name)
     assert list(table.columns[: len(schema.ANNOTATION_COLUMNS)]) == list(schema.ANNOTATION_COLUMNS)
-    pd.testing.assert_frame_equal(table.loc[original.index, list(schema.URL_COLUMNS)],
-                                  original[list(schema.URL_COLUMNS)])
+    pd.testing.assert_frame_equal(
+        table.loc[original.index, list(schema.URL_COLUMNS)], original[list(schema.URL_COLUMNS)]
+    )
     assert not table["Image URL"].str.contains("use2-").any()  # repaired on the way
 
 
@@ -149,18 +165,63 @@ def test_unknown_kind_and_missing_file_are_explained(folder, tmp_path):
 # --- the real format, written by hand ---------------------------------------------------------------------------
 
 #: SPEC §2, written out: the 12 descriptive columns, then 3 scopes × the 20 emotions.
-SPEC_META = ["ID", "Style", "Category", "Artist", "Title", "Year", "Image URL", "Painting Info URL",
-             "Artist Info URL", "Is painting", "Face/body", "Ave. art rating"]
-SPEC_EMOTIONS = ["agreeableness", "anger", "anticipation", "arrogance", "disagreeableness", "disgust", "fear",
-                 "gratitude", "happiness", "humility", "love", "optimism", "pessimism", "regret", "sadness",
-                 "shame", "shyness", "surprise", "trust", "neutral"]
-SPEC_HEADER = SPEC_META + [f"{s}: {e}" for s in ("Art (image+title)", "ImageOnly", "TitleOnly") for e in SPEC_EMOTIONS]
-IDS = ["0123456789abcdef01234567", "fedcba9876543210fedcba98", "00000000000000000000000a", "bbbbbbbbbbbbbbbbbbbbbbbb"]
+SPEC_META = [
+    "ID",
+    "Style",
+    "Category",
+    "Artist",
+    "Title",
+    "Year",
+    "Image URL",
+    "Painting Info URL",
+    "Artist Info URL",
+    "Is painting",
+    "Face/body",
+    "Ave. art rating",
+]
+SPEC_EMOTIONS = [
+    "agreeableness",
+    "anger",
+    "anticipation",
+    "arrogance",
+    "disagreeableness",
+    "disgust",
+    "fear",
+    "gratitude",
+    "happiness",
+    "humility",
+    "love",
+    "optimism",
+    "pessimism",
+    "regret",
+    "sadness",
+    "shame",
+    "shyness",
+    "surprise",
+    "trust",
+    "neutral",
+]
+SPEC_HEADER = SPEC_META + [
+    f"{s}: {e}" for s in ("Art (image+title)", "ImageOnly", "TitleOnly") for e in SPEC_EMOTIONS
+]
+IDS = [
+    "0123456789abcdef01234567",
+    "fedcba9876543210fedcba98",
+    "00000000000000000000000a",
+    "bbbbbbbbbbbbbbbbbbbbbbbb",
+]
 #: (Style, Category, Artist, Title, Year, host, extension) of three annotated artworks and one that is not.
 ARTWORKS = [
     ("Post Renaissance Art", "Baroque", "Anna Pel", "The Night&#39;s Watch", "1642", "use2-uploads3", "jpg"),
-    ("Contemporary Art,Modern Art", "Abstract Art,Minimalism", "Ori Sa", "Gar&#231;on", "XX cent.",
-     "use2-uploads0", "JPG"),
+    (
+        "Contemporary Art,Modern Art",
+        "Abstract Art,Minimalism",
+        "Ori Sa",
+        "Gar&#231;on",
+        "XX cent.",
+        "use2-uploads0",
+        "JPG",
+    ),
     ("Modern Art", "Impressionism", "Ti Ur", "Garden", "1889-1890", "use2-uploads8", "png"),
     (None, "Rococo", "Lu Mar", "Swing", "XVIII-XIX cent.", "use2-uploads5", "jpeg"),
 ]
@@ -172,8 +233,16 @@ def info_cells(i):
     """The 8 info cells of hand-made artwork ``i``."""
     style, category, artist, title, year, host, ext = ARTWORKS[i]
     slug = artist.lower().replace(" ", "-")
-    return [IDS[i], category, artist, title, year, f"https://{host}.wikiart.org/images/{slug}/x{i}.{ext}",
-            f"https://www.wikiart.org/en/{slug}/x{i}", f"https://www.wikiart.org/en/{slug}"]
+    return [
+        IDS[i],
+        category,
+        artist,
+        title,
+        year,
+        f"https://{host}.wikiart.org/images/{slug}/x{i}.{ext}",
+        f"https://www.wikiart.org/en/{slug}/x{i}",
+        f"https://www.wikiart.org/en/{slug}",
+    ]
 
 
 def all_cells(i):
@@ -201,15 +270,21 @@ def real(tmp_path):
 def test_the_real_format_is_read(real):
     table = load_annotations(real)
     assert list(table.index) == IDS[:3] and list(table.columns[:72]) == SPEC_HEADER
-    assert table["Styles"].tolist() == [["Post Renaissance Art"], ["Contemporary Art", "Modern Art"], ["Modern Art"]]
+    assert table["Styles"].tolist() == [
+        ["Post Renaissance Art"],
+        ["Contemporary Art", "Modern Art"],
+        ["Modern Art"],
+    ]
     assert table["Style"].tolist() == ["Post Renaissance Art", "Contemporary Art,Modern Art", "Modern Art"]
     assert table["Categories"].tolist() == [["Baroque"], ["Abstract Art", "Minimalism"], ["Impressionism"]]
     assert table["Title"].tolist() == ["The Night's Watch", "Garçon", "Garden"]
     assert table["Year"].tolist() == ["1642", "XX cent.", "1889-1890"]
     assert table["Year start"].tolist() == [1642, 1900, 1889] and table["Year end"].tolist() == [1642, 1999, 1890]
-    assert table["Image URL"].tolist() == ["https://uploads3.wikiart.org/images/anna-pel/x0.jpg",
-                                           "https://uploads0.wikiart.org/images/ori-sa/x1.JPG",
-                                           "https://uploads8.wikiart.org/images/ti-ur/x2.png"]
+    assert table["Image URL"].tolist() == [
+        "https://uploads3.wikiart.org/images/anna-pel/x0.jpg",
+        "https://uploads0.wikiart.org/images/ori-sa/x1.JPG",
+        "https://uploads8.wikiart.org/images/ti-ur/x2.png",
+    ]
     assert table["Ave. art rating"].tolist() == [2.33, 2.33, 2.33]
     art = shares(table, "art")
     assert art.loc[IDS[0], "happiness"] == 0.4 and art.loc[IDS[0], "love"] == 0.133
@@ -230,17 +305,26 @@ def test_urls_missing_from_a_real_format_all_file_come_from_the_info_file(real):
     rows = [[all_cells(i)[k] for k in keep] for i in range(3)]
     write_crlf(real / schema.ALL_FILE, [SPEC_HEADER[k] for k in keep], rows)
     table = load_annotations(real)
-    assert table["Image URL"].tolist() == ["https://uploads3.wikiart.org/images/anna-pel/x0.jpg",
-                                           "https://uploads0.wikiart.org/images/ori-sa/x1.JPG",
-                                           "https://uploads8.wikiart.org/images/ti-ur/x2.png"]
+    assert table["Image URL"].tolist() == [
+        "https://uploads3.wikiart.org/images/anna-pel/x0.jpg",
+        "https://uploads0.wikiart.org/images/ori-sa/x1.JPG",
+        "https://uploads8.wikiart.org/images/ti-ur/x2.png",
+    ]
     assert table.loc[IDS[1], "Artist Info URL"] == "https://www.wikiart.org/en/ori-sa"
 
 
-@pytest.mark.parametrize("column, value, words", [
-    ("Style", "Post-Renaissance Art", "Style of ID 0123456789abcdef01234567: style 'Post-Renaissance Art' is not "
-                                      "one of .* \\(the files spell it 'Post Renaissance Art'"),
-    ("Style", "Baroque Art", "Style of ID 0123456789abcdef01234567: style 'Baroque Art' is not one of"),
-])
+@pytest.mark.parametrize(
+    "column, value, words",
+    [
+        (
+            "Style",
+            "Post-Renaissance Art",
+            "Style of ID 0123456789abcdef01234567: style 'Post-Renaissance Art' is not "
+            "one of .* \\(the files spell it 'Post Renaissance Art'",
+        ),
+        ("Style", "Baroque Art", "Style of ID 0123456789abcdef01234567: style 'Baroque Art' is not one of"),
+    ],
+)
 def test_a_bad_value_names_file_id_and_value(real, column, value, words):
     rows = [all_cells(i) for i in range(3)]
     rows[0][SPEC_HEADER.index(column)] = value
@@ -249,26 +333,32 @@ def test_a_bad_value_names_file_id_and_value(real, column, value, words):
         read_table(real / schema.ALL_FILE)
 
 
-@pytest.mark.parametrize("text, start, end, kind", [
-    ("1889", 1889, 1889, "year"),
-    ("1889-1890", 1889, 1890, "range"),
-    ("XIX cent.", 1800, 1899, "century"),
-    ("XVIII-XIX cent.", 1700, 1899, "century"),
-    ("XV cent.", 1400, 1499, "century"),
-    ("XX-XXI cent.", 1900, 2099, "century"),
-])
+@pytest.mark.parametrize(
+    "text, start, end, kind",
+    [
+        ("1889", 1889, 1889, "year"),
+        ("1889-1890", 1889, 1890, "range"),
+        ("XIX cent.", 1800, 1899, "century"),
+        ("XVIII-XIX cent.", 1700, 1899, "century"),
+        ("XV cent.", 1400, 1499, "century"),
+        ("XX-XXI cent.", 1900, 2099, "century"),
+    ],
+)
 def test_parse_year_of_each_shape(text, start, end, kind):
     assert parse_year(text) == (start, end) and year_kind(text) == kind
 
 
-@pytest.mark.parametrize("text, words", [
-    ("c. 1889", "year 'c. 1889' is none of the shapes"),
-    ("", "year '' is none of the shapes"),
-    ("XIX", "year 'XIX' is none of the shapes"),
-    ("1890-1889", "year '1890-1889' ends before it starts"),
-    ("XIIII cent.", "year 'XIIII cent.': 'XIIII' is not a well-formed Roman numeral"),
-    ("XIX-XVIII cent.", "ends before it starts"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("c. 1889", "year 'c. 1889' is none of the shapes"),
+        ("", "year '' is none of the shapes"),
+        ("XIX", "year 'XIX' is none of the shapes"),
+        ("1890-1889", "year '1890-1889' ends before it starts"),
+        ("XIIII cent.", "year 'XIIII cent.': 'XIIII' is not a well-formed Roman numeral"),
+        ("XIX-XVIII cent.", "ends before it starts"),
+    ],
+)
 def test_parse_year_names_garbage(text, words):
     with pytest.raises(ValueError, match=words.replace(".", "\\.")):
         parse_year(text)
@@ -293,7 +383,10 @@ def test_a_year_of_no_known_shape_is_left_empty_with_a_warning_naming_it(real):
     rows = [all_cells(i) for i in range(3)]
     rows[0][SPEC_HEADER.index("Year")] = "circa 1642"
     write_crlf(real / schema.ALL_FILE, SPEC_HEADER, rows)
-    with pytest.warns(UserWarning, match="WikiArt-Emotions-All.tsv: Year: 1 value.* ID 0123456789abcdef01234567: "
-                                         "year 'circa 1642' is none of the shapes"):
+    with pytest.warns(
+        UserWarning,
+        match="WikiArt-Emotions-All.tsv: Year: 1 value.* ID 0123456789abcdef01234567: "
+        "year 'circa 1642' is none of the shapes",
+    ):
         table = read_table(real / schema.ALL_FILE, ["Year"])
     assert table["Year start"].isna().tolist() == [True, False, False]

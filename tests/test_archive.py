@@ -11,11 +11,16 @@ import zipfile
 import pandas as pd
 import pytest
 
-from course_utils import schema
-from course_utils.archive import STAMP, ArchiveError, extract_archive, fetch_archive
-from course_utils.fetch import Fetcher, HttpPolicy
-from course_utils.localserver import LocalServer, Reply
-from course_utils.sample import write_sample
+from course_utils.data import schema
+from course_utils.data.archive import (
+    STAMP,
+    ArchiveError,
+    extract_archive,
+    fetch_archive,
+)
+from course_utils.data.fetch import Fetcher, HttpPolicy
+from course_utils.datasets.localserver import LocalServer, Reply
+from course_utils.datasets.sample import write_sample
 
 FAST = HttpPolicy(timeout=2, backoff=0.01, max_backoff=0.02, max_retry_after=0.05)
 
@@ -70,8 +75,10 @@ def test_the_real_layout_is_accepted(sample, tmp_path):
     """The official archive's info file has 8 columns (no Style) and artworks in no emotion file; lines end in
     CRLF. (`course-utils download` once stopped on it with "WikiArt-info.tsv: missing column(s): Style".)"""
     info = files_of(sample)[schema.INFO_FILE]
-    assert info.split(b"\r\n", 1)[0] == b"ID\tCategory\tArtist\tTitle\tYear\tImage URL\tPainting Info URL\t" \
-                                         b"Artist Info URL"
+    assert (
+        info.split(b"\r\n", 1)[0] == b"ID\tCategory\tArtist\tTitle\tYear\tImage URL\tPainting Info URL\t"
+        b"Artist Info URL"
+    )
     assert info.count(b"\r\n") > files_of(sample)[schema.ALL_FILE].count(b"\r\n")
     dest = extract_archive(sample.zip_path, tmp_path / "x")
     assert (dest / schema.INFO_FILE).read_bytes() == info
@@ -80,8 +87,11 @@ def test_the_real_layout_is_accepted(sample, tmp_path):
 def test_a_style_spelled_as_the_readme_spells_it_is_named(sample, tmp_path):
     files = files_of(sample)
     files[schema.ALL_FILE] = files[schema.ALL_FILE].replace(b"Post Renaissance Art", b"Post-Renaissance Art")
-    with pytest.raises(ArchiveError, match=r"WikiArt-Emotions-All.tsv: Style of ID [0-9a-f]{24}: style "
-                                           r"'Post-Renaissance Art' is not one of"):
+    with pytest.raises(
+        ArchiveError,
+        match=r"WikiArt-Emotions-All.tsv: Style of ID [0-9a-f]{24}: style "
+        r"'Post-Renaissance Art' is not one of",
+    ):
         extract_archive(make_zip(tmp_path / "a.zip", with_folder(files)), tmp_path / "x")
 
 
@@ -116,12 +126,15 @@ def test_macos_clutter_is_ignored(sample, tmp_path):
     assert {p.name for p in dest.iterdir()} == {*files_of(sample), STAMP}
 
 
-@pytest.mark.parametrize("evil, why", [
-    ("../escaped.txt", "'..' path"),
-    ("WikiArt-Emotions/../../escaped.txt", "'..' path"),
-    ("/tmp/escaped-absolute.txt", "absolute path"),
-    ("C:/escaped.txt", "absolute path"),
-])
+@pytest.mark.parametrize(
+    "evil, why",
+    [
+        ("../escaped.txt", "'..' path"),
+        ("WikiArt-Emotions/../../escaped.txt", "'..' path"),
+        ("/tmp/escaped-absolute.txt", "absolute path"),
+        ("C:/escaped.txt", "absolute path"),
+    ],
+)
 def test_unsafe_paths_refuse_the_whole_archive(sample, tmp_path, evil, why):
     members = {**with_folder(files_of(sample)), evil: b"owned"}
     archive = make_zip(tmp_path / "evil.zip", members)
@@ -135,8 +148,9 @@ def test_unsafe_paths_refuse_the_whole_archive(sample, tmp_path, evil, why):
 
 
 def test_a_symlink_member_refuses_the_whole_archive(sample, tmp_path):
-    archive = make_zip(tmp_path / "link.zip", with_folder(files_of(sample)),
-                       links={"WikiArt-Emotions/passwd": "/etc/passwd"})
+    archive = make_zip(
+        tmp_path / "link.zip", with_folder(files_of(sample)), links={"WikiArt-Emotions/passwd": "/etc/passwd"}
+    )
     with pytest.raises(ArchiveError, match="symbolic link"):
         extract_archive(archive, tmp_path / "x")
     assert not (tmp_path / "x").exists()
@@ -155,11 +169,14 @@ def test_a_corrupt_member_is_refused(sample, tmp_path):
     assert not (tmp_path / "x").exists() and [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-@pytest.mark.parametrize("content, words", [
-    (b"", "an empty file, not a zip archive"),
-    (b"<!DOCTYPE html><html>Access denied</html>", "an HTML page, not a zip archive"),
-    (b"PK\x03\x04 truncated", "not a zip archive"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"", "an empty file, not a zip archive"),
+        (b"<!DOCTYPE html><html>Access denied</html>", "an HTML page, not a zip archive"),
+        (b"PK\x03\x04 truncated", "not a zip archive"),
+    ],
+)
 def test_not_a_zip_says_what_it_is_and_what_was_expected(tmp_path, content, words):
     path = tmp_path / "WikiArt-Emotions.zip"
     path.write_bytes(content)
@@ -199,7 +216,7 @@ def test_official_row_count_is_required_when_asked(sample, tmp_path):
 
 
 def test_zip_bomb_by_declared_size_is_refused(sample, tmp_path, monkeypatch):
-    import course_utils.archive as archive
+    import course_utils.data.archive as archive
 
     monkeypatch.setattr(archive, "MAX_UNCOMPRESSED", 1000)
     with pytest.raises(ArchiveError, match="uncompressed, more than the 1000 allowed"):
@@ -258,8 +275,11 @@ def test_archive_http_errors_leave_nothing(server, tmp_path):
 
 
 def test_archive_download_survives_a_cut_connection_and_a_500(server, tmp_path):
-    server.fault(schema.ARCHIVE_NAME, Reply(200, truncate=None, headers=(("Content-Length", "99999999"),)),
-                 Reply(500, b"oops"))
+    server.fault(
+        schema.ARCHIVE_NAME,
+        Reply(200, truncate=None, headers=(("Content-Length", "99999999"),)),
+        Reply(500, b"oops"),
+    )
     dest = fetch_archive(server.archive_url, tmp_path, Fetcher(FAST))
     assert (dest / schema.ALL_FILE).is_file()
     assert server.hits[schema.ARCHIVE_NAME] == 3
@@ -269,10 +289,13 @@ def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "course_utils", *args], capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("content, words", [
-    (b"not a zip at all", "not a zip archive"),
-    (None, "unsafe member '../escaped.txt'"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"not a zip at all", "not a zip archive"),
+        (None, "unsafe member '../escaped.txt'"),
+    ],
+)
 def test_cli_classes_on_a_bad_zip_is_one_line(sample, tmp_path, content, words):
     path = tmp_path / "bad.zip"
     if content is None:

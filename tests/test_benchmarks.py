@@ -23,8 +23,15 @@ def bench():
 
 
 def test_every_script_is_listed():
-    assert {"chapter_times", "download", "gpu_check", "gpu_mirrored", "pipeline", "test_suite", "throughput"} <= set(
-        SCRIPTS)
+    assert {
+        "chapter_times",
+        "download",
+        "gpu_check",
+        "gpu_mirrored",
+        "pipeline",
+        "test_suite",
+        "throughput",
+    } <= set(SCRIPTS)
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
@@ -52,6 +59,8 @@ def test_class_folder_sample_is_prepared_once_and_reused(bench, tmp_path):
 
 def test_suite_timer_reads_the_pytest_summary_and_exit_code(bench):
     suite = bench("test_suite")
-    seconds, code, summary, _cpu = suite.run([sys.executable, "-c", "print('== 3 passed, 1 skipped in 0.01s =='); exit(3)"])
+    seconds, code, summary, _cpu = suite.run(
+        [sys.executable, "-c", "print('== 3 passed, 1 skipped in 0.01s =='); exit(3)"]
+    )
     assert (code, summary) == (3, "3 passed, 1 skipped in 0.01s")
     assert seconds > 0

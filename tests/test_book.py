@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import nbtool  # noqa: E402
 
-from course_utils.settings import CELL_TIMEOUT_S  # noqa: E402
+from course_utils.config.profiles import budget  # noqa: E402
 
 BUILD = ROOT / "_build" / "test-book"
 INSTRUCTOR_BUILD = ROOT / "_build" / "test-book-instructor"
@@ -41,6 +41,23 @@ PAGES = nbtool.toc_files(TOC)  # docnames in reading order: book/intro, book/01_
 NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").is_file()]
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver")
 ERROR_OUTPUTS = "main .output.error, main .output.traceback"
+#: Code blocks of a page: chapter cells and the code fences of its text (solutions included), not outputs.
+CODE_BLOCKS = 'main .cell_input pre, main div[class*="highlight-"] pre'  # outputs are left out in the page
+#: Framework noise that must not reach a rendered output (TensorFlow, absl, Python warnings, CUDA probing).
+FRAMEWORK_NOISE = re.compile(
+    r"WARNING:(?:tensorflow|absl)|tf\.function retracing|\b(?:User|Deprecation|Future|Runtime)Warning\b"
+    r"|oneDNN custom operations|cuda_(?:dnn|blas|fft|platform)|TF-TRT Warning"
+)
+
+
+def builder_paths() -> list[str]:
+    """Absolute folders of the machine that built the book: no page may print them."""
+    return sorted({ROOT.as_posix(), Path.home().as_posix() + "/"})
+
+
+def temporary_folder() -> str:
+    """The builder's temporary folder: no output may print a path in it (prose may name one: /tmp/wikiart)."""
+    return tempfile.gettempdir().rstrip("/") + "/"
 
 
 EXECUTED = Path(os.environ.get("COURSE_EXECUTED_DIR") or ROOT / "_build" / "executed")
@@ -65,8 +82,11 @@ def executed_notebooks_ready() -> bool:
 
 #: Chapters with widgets: the README's command executes them itself in every test build (jupyter-book, myst-nb,
 #: jupyter-cache, nbclient), the path on which chapter 14 used to stall.
-RUNNER_CHECKED = [p for p in NOTEBOOK_PAGES if "ipywidgets" in (ROOT / f"{p}.ipynb").read_text()
-                  or "explorer(" in (ROOT / f"{p}.ipynb").read_text()]
+RUNNER_CHECKED = [
+    p
+    for p in NOTEBOOK_PAGES
+    if "ipywidgets" in (ROOT / f"{p}.ipynb").read_text() or "explorer(" in (ROOT / f"{p}.ipynb").read_text()
+]
 
 
 def execution_cache() -> Path:
@@ -93,8 +113,12 @@ def build(out: Path, instructor: bool = False) -> subprocess.CompletedProcess:
     env.pop("COURSE_EDITION", None)
     if TOC != ROOT / "_toc.yml":
         env["COURSE_BOOK_TOC"] = str(TOC)
-    command = ["bash", str(ROOT / "tools" / "book.sh"), "--out", str(out)] + (["--instructor"] if instructor else [])
-    shutil.rmtree(out, ignore_errors=True)  # a fresh build: Sphinx would not even read pages unchanged since the last
+    command = ["bash", str(ROOT / "tools" / "book.sh"), "--out", str(out)] + (
+        ["--instructor"] if instructor else []
+    )
+    shutil.rmtree(
+        out, ignore_errors=True
+    )  # a fresh build: Sphinx would not even read pages unchanged since the last
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=1500)
 
 
@@ -148,9 +172,13 @@ def test_book_builds_with_warnings_as_errors(student_build):
 def test_the_books_runner_ran_the_widget_chapters_without_a_stall(student_build, page):
     # a stall lets the cell pass once its time limit has run out, so the chapter's time would hold the whole limit
     built(student_build)
-    match = re.search(rf"{re.escape(page)}\.ipynb: Executed notebook in ([0-9.]+) seconds", student_build[0].stdout)
+    match = re.search(
+        rf"{re.escape(page)}\.ipynb: Executed notebook in ([0-9.]+) seconds", student_build[0].stdout
+    )
     assert match, f"the build did not execute {page} itself"
-    assert float(match[1]) < CELL_TIMEOUT_S["smoke"], f"{page} took the whole cell limit: the runner stalled"
+    assert float(match[1]) < budget("smoke").cell_timeout_s, (
+        f"{page} took the whole cell limit: the runner stalled"
+    )
 
 
 @pytest.mark.slow
@@ -161,7 +189,9 @@ def test_instructor_edition_shows_solutions(instructor_build):
     assert classes and not any("dropdown" in c for c in classes), "instructor edition: no solution is collapsed"
     assert "(instructor edition)" in (html / "book" / "intro.html").read_text()
     res, _ = instructor_build
-    assert "Executing notebook" not in res.stdout, "the instructor build reuses the student build's executed notebooks"
+    assert "Executing notebook" not in res.stdout, (
+        "the instructor build reuses the student build's executed notebooks"
+    )
 
 
 # --- checks in the browser (each returns a list of problems) -------------------------------------------------
@@ -204,30 +234,68 @@ def page_problems(driver, base_url: str, page: str, solutions_shown: bool = Fals
     heading = heading.replace("#", "").strip()
     if not heading or "404" in driver.title or not driver.title.startswith(heading):
         problems.append(f"{page}: title {driver.title!r} does not start with the page heading {heading!r}")
-    for src in js(driver, "return [...document.querySelectorAll('main img')]"
-                          ".filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src);"):
+    for src in js(
+        driver,
+        "return [...document.querySelectorAll('main img')]"
+        ".filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src);",
+    ):
         problems.append(f"{page}: image without alt text: {src}")
-    if js(driver, f"return document.querySelectorAll('{ERROR_OUTPUTS}').length;") or \
-            "Traceback (most recent call last)" in js(driver, "return document.body.innerText;"):
+    if js(
+        driver, f"return document.querySelectorAll('{ERROR_OUTPUTS}').length;"
+    ) or "Traceback (most recent call last)" in js(driver, "return document.body.innerText;"):
         problems.append(f"{page}: shows an error output or a traceback")
     if page in NOTEBOOK_PAGES:
         problems += notebook_page_problems(driver, page, solutions_shown)
     return problems
 
 
+def code_width_problems(driver, page: str) -> list[str]:
+    """Code blocks wider than their box at 1280 px (the reader would have to scroll sideways)."""
+    wide = js(
+        driver,
+        f"return [...document.querySelectorAll('{CODE_BLOCKS}')]"
+        ".filter(p => !p.closest('.cell_output') && p.offsetParent !== null)"
+        ".filter(p => p.scrollWidth > p.clientWidth + 1)"
+        ".map(p => p.innerText.split('\\n').reduce((a, b) => a.length >= b.length ? a : b));",
+    )
+    return [f"{page}: code block scrolls sideways at 1280 px: {line.strip()[:60]!r}…" for line in wide]
+
+
+def output_problems(driver, page: str) -> list[str]:
+    """Framework warnings and the builder's absolute paths in a chapter's outputs (or anywhere on its page)."""
+    outputs = js(driver, "return [...document.querySelectorAll('main .cell_output')].map(o => o.textContent);")
+    problems = [
+        f"{page}: framework warning in an output: {m.group(0)!r}"
+        for text in outputs
+        for m in [FRAMEWORK_NOISE.search(text)]
+        if m
+    ]
+    text = js(driver, "return document.querySelector('main').textContent;")
+    problems += [f"{page}: shows the builder's path {path!r}" for path in builder_paths() if path in text]
+    problems += [f"{page}: an output shows a temporary path" for out in outputs if temporary_folder() in out]
+    return problems
+
+
 def notebook_page_problems(driver, page: str, solutions_shown: bool) -> list[str]:
-    """A chapter's Colab link to its own notebook, and its exercises with solutions collapsed (or shown)."""
-    problems = []
-    links = js(driver, "return [...document.querySelectorAll('a')].map(a => a.href)"
-                       ".filter(h => h.includes('colab.research.google.com'));")
+    """A chapter's Colab link to its own notebook, its exercises with solutions collapsed (or shown), code that
+    fits the page, and outputs without framework warnings or the builder's paths."""
+    problems = code_width_problems(driver, page) + output_problems(driver, page)
+    links = js(
+        driver,
+        "return [...document.querySelectorAll('a')].map(a => a.href)"
+        ".filter(h => h.includes('colab.research.google.com'));",
+    )
     if expected_colab_url(page) not in links:
         problems.append(f"{page}: no Colab link to {expected_colab_url(page)} (found {links})")
     if not js(driver, "return document.querySelectorAll('main .exercise').length;"):
         problems.append(f"{page}: no exercise block")
-    shown = js(driver, "return [...document.querySelectorAll('main .solution')].map(s => {"
-                       "  const body = s.querySelector(':scope > :not(.admonition-title)');"
-                       "  return !!body && getComputedStyle(body).visibility !== 'hidden' && body.offsetHeight > 0;"
-                       "});")
+    shown = js(
+        driver,
+        "return [...document.querySelectorAll('main .solution')].map(s => {"
+        "  const body = s.querySelector(':scope > :not(.admonition-title)');"
+        "  return !!body && getComputedStyle(body).visibility !== 'hidden' && body.offsetHeight > 0;"
+        "});",
+    )
     if not shown:
         problems.append(f"{page}: no solution block")
     elif any(s != solutions_shown for s in shown):
@@ -255,7 +323,9 @@ def search_problems(driver, base_url: str, word: str, page: str) -> list[str]:
 def navigation_problems(driver, base_url: str, pages: list[str]) -> list[str]:
     """The left navigation of the first page links every other page of the table of contents."""
     driver.get(f"{base_url}/{pages[0]}.html")
-    links = js(driver, "return [...document.querySelectorAll('nav.bd-docs-nav a')].map(a => a.href.split('#')[0]);")
+    links = js(
+        driver, "return [...document.querySelectorAll('nav.bd-docs-nav a')].map(a => a.href.split('#')[0]);"
+    )
     return [f"navigation does not list {page}" for page in pages[1:] if f"{base_url}/{page}.html" not in links]
 
 
@@ -313,9 +383,19 @@ def driver():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--window-size=1280,1400", f"--user-data-dir={profile}"):
+        for flag in (
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,1400",
+            f"--user-data-dir={profile}",
+        ):
             options.add_argument(flag)
         browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         browser.set_page_load_timeout(30)
@@ -348,7 +428,9 @@ def test_every_page_works_in_a_browser(student_build, driver):
 @pytest.mark.timeout(900)
 def test_instructor_edition_shows_solutions_in_a_browser(instructor_build, driver):
     with serve(built(instructor_build)) as base_url:
-        problems = [p for page in NOTEBOOK_PAGES for p in page_problems(driver, base_url, page, solutions_shown=True)]
+        problems = [
+            p for page in NOTEBOOK_PAGES for p in page_problems(driver, base_url, page, solutions_shown=True)
+        ]
         assert problems == []
         if NOTEBOOK_PAGES:
             ARTIFACTS.mkdir(exist_ok=True)
@@ -359,21 +441,39 @@ def break_site(html: Path, chapter: str, last_page: str) -> None:
     """Damage a copy of the site in the ways the checks must notice."""
     page = html / f"{chapter}.html"
     text = page.read_text()
-    broken_output = ('<div class="cell_output docutils container"><div class="output traceback highlight-ipythontb">'
-                     "<pre>Traceback (most recent call last):\nValueError: boom</pre></div></div>")
-    text = text.replace('<article class="bd-article">',
-                        f'<article class="bd-article"><img src="../_static/broken.png">{broken_output}', 1)
+    broken_output = (
+        '<div class="cell_output docutils container"><div class="output traceback highlight-ipythontb">'
+        "<pre>Traceback (most recent call last):\nValueError: boom</pre></div></div>"
+    )
+    noisy_output = (
+        '<div class="cell_output docutils container"><div class="output stream highlight-myst-ansi">'
+        f"<pre>WARNING:tensorflow:5 out of the last 5 calls triggered tf.function retracing\n"
+        f"saved in {ROOT / '_build'}\nfailures in {tempfile.gettempdir()}/demo-x1/failures.csv</pre></div></div>"
+    )
+    wide_code = (
+        '<div class="cell_input docutils container"><div class="highlight-ipython3 notranslate">'
+        f'<div class="highlight"><pre>x = {"1 + " * 60}1</pre></div></div></div>'
+    )
+    text = text.replace(
+        '<article class="bd-article">',
+        f'<article class="bd-article"><img src="../_static/broken.png">{broken_output}{noisy_output}{wide_code}',
+        1,
+    )
     text = text.replace(expected_colab_url(chapter), expected_colab_url("book/elsewhere"))
     text = text.replace('class="solution dropdown admonition"', 'class="solution admonition"')
     page.write_text(text)
     first = html / f"{PAGES[0]}.html"
     head, nav = first.read_text().split('class="bd-links bd-docs-nav"', 1)
     link = os.path.relpath(page, first.parent)
-    first.write_text(head + 'class="bd-links bd-docs-nav"' + nav.replace(f'href="{link}"', 'href="elsewhere.html"', 1))
+    first.write_text(
+        head + 'class="bd-links bd-docs-nav"' + nav.replace(f'href="{link}"', 'href="elsewhere.html"', 1)
+    )
     (html / f"{last_page}.html").unlink()
-    (html / "searchindex.js").write_text('Search.setIndex({"docnames": [], "filenames": [], "terms": {}, '
-                                         '"titles": [], "titleterms": {}, "objects": {}, "objnames": {}, '
-                                         '"objtypes": {}, "envversion": {}, "alltitles": {}, "indexentries": {}})')
+    (html / "searchindex.js").write_text(
+        'Search.setIndex({"docnames": [], "filenames": [], "terms": {}, '
+        '"titles": [], "titleterms": {}, "objects": {}, "objnames": {}, '
+        '"objtypes": {}, "envversion": {}, "alltitles": {}, "indexentries": {}})'
+    )
 
 
 @pytest.mark.slow
@@ -381,7 +481,8 @@ def break_site(html: Path, chapter: str, last_page: str) -> None:
 @pytest.mark.timeout(900)
 def test_checks_catch_a_broken_site(student_build, driver, tmp_path):
     """The same checks report a missing page, an image without alt text, a traceback, a wrong Colab link,
-    solutions left open, a page missing from the navigation and a search that finds nothing."""
+    solutions left open, a page missing from the navigation, a search that finds nothing, a code block that
+    scrolls sideways, a TensorFlow warning in an output and the builder's absolute path."""
     if not NOTEBOOK_PAGES:
         pytest.skip("no chapter in the table of contents")
     chapter, last = NOTEBOOK_PAGES[0], PAGES[-1]
@@ -390,8 +491,17 @@ def test_checks_catch_a_broken_site(student_build, driver, tmp_path):
     break_site(html, chapter, last)
     with serve(html) as base_url:
         problems = "\n".join(site_problems(driver, base_url))
-    for expected in (f"{last}: HTTP 404", f"{chapter}: image without alt text", f"{chapter}: shows an error output",
-                     f"{chapter}: no Colab link to {expected_colab_url(chapter)}",
-                     f"{chapter}: solutions should be collapsed", f"navigation does not list {chapter}",
-                     "search for "):
+    for expected in (
+        f"{last}: HTTP 404",
+        f"{chapter}: image without alt text",
+        f"{chapter}: shows an error output",
+        f"{chapter}: no Colab link to {expected_colab_url(chapter)}",
+        f"{chapter}: solutions should be collapsed",
+        f"navigation does not list {chapter}",
+        f"{chapter}: code block scrolls sideways",
+        f"{chapter}: framework warning in an output",
+        f"{chapter}: an output shows a temporary path",
+        f"{chapter}: shows the builder's path {ROOT.as_posix()!r}",
+        "search for ",
+    ):
         assert expected in problems, f"not reported: {expected!r}\nreported:\n{problems}"

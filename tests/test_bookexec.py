@@ -25,14 +25,18 @@ def timed(nb: nbformat.NotebookNode, spans: list[tuple[str, str]]) -> nbformat.N
     """Give the code cells kernel-side (busy, reply) times, as nbclient records them."""
     code = [c for c in nb.cells if c.cell_type == "code"]
     for cell, (busy, reply) in zip(code, spans):
-        cell.metadata["execution"] = {"iopub.status.busy": f"2026-11-29T10:{busy}Z",
-                                      "shell.execute_reply": f"2026-11-29T10:{reply}Z"}
+        cell.metadata["execution"] = {
+            "iopub.status.busy": f"2026-11-29T10:{busy}Z",
+            "shell.execute_reply": f"2026-11-29T10:{reply}Z",
+        }
     return nb
 
 
 def test_a_late_noticed_reply_is_a_stall_of_the_cell_before():
-    nb = timed(notebook("a", "b", "c"), [("00:00.000", "00:01.000"), ("00:01.020", "00:02.000"),
-                                         ("20:02.500", "20:03.000")])
+    nb = timed(
+        notebook("a", "b", "c"),
+        [("00:00.000", "00:01.000"), ("00:01.020", "00:02.000"), ("20:02.500", "20:03.000")],
+    )
     # cell 2 replied at 10:00:02, the runner asked for cell 3 twenty minutes later
     assert bookexec.stalls(nb, limit_s=20) == [(2, 1200.5)]
 

@@ -11,11 +11,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from course_utils import schema
 from course_utils.cli import main
-from course_utils.annotations import read_table, shares
+from course_utils.data import schema
+from course_utils.data.annotations import read_table, shares
+from course_utils.datasets.sample import write_sample
 from course_utils.labels import CLASS_NAMES, class_counts, label_table
-from course_utils.sample import write_sample
 
 N = 240
 
@@ -57,15 +57,24 @@ def classes_json(*args) -> dict:
 
 
 def test_all_file_prints_exactly_the_contract_in_a_new_process(sample):
-    res = run_cli("classes", "--annotations", str(sample.archive_dir / schema.ALL_FILE), "--scope", "art",
-                  "--threshold", "0.4", "--json")
+    res = run_cli(
+        "classes",
+        "--annotations",
+        str(sample.archive_dir / schema.ALL_FILE),
+        "--scope",
+        "art",
+        "--threshold",
+        "0.4",
+        "--json",
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout == json.dumps(expected(sample)) + "\n"
 
 
 def test_all_file_prints_exactly_the_contract(sample):
-    got = classes_json("--annotations", str(sample.archive_dir / schema.ALL_FILE), "--scope", "art",
-                       "--threshold", "0.4")
+    got = classes_json(
+        "--annotations", str(sample.archive_dir / schema.ALL_FILE), "--scope", "art", "--threshold", "0.4"
+    )
     assert list(got) == ["scope", "threshold", "classes", "unlabelled"]
     assert list(got["classes"]) == list(CLASS_NAMES)
     assert got["scope"] == "art" and got["threshold"] == 0.4 and isinstance(got["threshold"], float)
@@ -77,7 +86,9 @@ def test_all_file_prints_exactly_the_contract(sample):
 def test_ag4_file_folder_and_zip_give_the_same_object(sample):
     want = expected(sample)
     assert classes_json("--annotations", str(sample.archive_dir / schema.AG_FILES[4])) == want
-    assert classes_json("--annotations", str(sample.archive_dir / schema.AG_FILES[4]), "--threshold", "0.4") == want
+    assert (
+        classes_json("--annotations", str(sample.archive_dir / schema.AG_FILES[4]), "--threshold", "0.4") == want
+    )
     assert classes_json("--annotations", str(sample.archive_dir)) == want
     assert classes_json("--annotations", str(sample.root)) == want  # the folder that holds WikiArt-Emotions/
 
@@ -105,8 +116,9 @@ def test_a_file_with_only_the_columns_it_uses_is_enough(sample, tmp_path):
 
 @pytest.mark.parametrize("scope", ["image", "title"])
 def test_other_scopes(sample, scope):
-    got = classes_json("--annotations", str(sample.archive_dir / schema.ALL_FILE), "--scope", scope,
-                       "--threshold", "0.3")
+    got = classes_json(
+        "--annotations", str(sample.archive_dir / schema.ALL_FILE), "--scope", scope, "--threshold", "0.3"
+    )
     assert got == expected(sample, scope, 0.3)
     assert got != expected(sample, "art", 0.3)  # the scope is really used
 
@@ -121,25 +133,34 @@ def test_text_output_lists_every_class_and_the_left_out(sample):
     assert res.returncode == 0, res.stderr
     want = expected(sample)
     for name, count in want["classes"].items():
-        assert any(line.split()[:-2] == name.split() and int(line.split()[-2]) == count
-                   for line in res.stdout.splitlines()), name
+        assert any(
+            line.split()[:-2] == name.split() and int(line.split()[-2]) == count
+            for line in res.stdout.splitlines()
+        ), name
     assert f"unlabelled (no quadrant)  {want['unlabelled']:>5}".split() == res.stdout.splitlines()[-1].split()
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--annotations", "{tmp}/nowhere.tsv"], "nowhere.tsv: no such file or folder"),
-    (["--annotations", "{tmp}/nowhere.zip"], "nowhere.zip: no such file or folder"),
-    (["--annotations", "{tmp}"], f"{schema.ALL_FILE} not found"),
-    (["--annotations", "{all}", "--threshold", "abc"], "threshold 'abc' is not a number"),
-    (["--annotations", "{all}", "--threshold", "0"], "outside (0, 1]"),
-    (["--annotations", "{all}", "--threshold", "1.5"], "outside (0, 1]"),
-    (["--annotations", "{ag4}", "--threshold", "0.3"], "already thresholded at 0.4"),
-    (["--annotations", "{info}"], "holds no emotions"),
-    (["--annotations", "{all}", "--scope", "both"], "invalid choice: 'both'"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--annotations", "{tmp}/nowhere.tsv"], "nowhere.tsv: no such file or folder"),
+        (["--annotations", "{tmp}/nowhere.zip"], "nowhere.zip: no such file or folder"),
+        (["--annotations", "{tmp}"], f"{schema.ALL_FILE} not found"),
+        (["--annotations", "{all}", "--threshold", "abc"], "threshold 'abc' is not a number"),
+        (["--annotations", "{all}", "--threshold", "0"], "outside (0, 1]"),
+        (["--annotations", "{all}", "--threshold", "1.5"], "outside (0, 1]"),
+        (["--annotations", "{ag4}", "--threshold", "0.3"], "already thresholded at 0.4"),
+        (["--annotations", "{info}"], "holds no emotions"),
+        (["--annotations", "{all}", "--scope", "both"], "invalid choice: 'both'"),
+    ],
+)
 def test_bad_input_is_one_line_without_traceback(sample, tmp_path, args, words):
-    paths = {"tmp": tmp_path, "all": sample.archive_dir / schema.ALL_FILE,
-             "ag4": sample.archive_dir / schema.AG_FILES[4], "info": sample.archive_dir / schema.INFO_FILE}
+    paths = {
+        "tmp": tmp_path,
+        "all": sample.archive_dir / schema.ALL_FILE,
+        "ag4": sample.archive_dir / schema.AG_FILES[4],
+        "info": sample.archive_dir / schema.INFO_FILE,
+    }
     res = cli("classes", *[a.format(**paths) for a in args])
     assert res.returncode == 2
     assert words in res.stderr, res.stderr
@@ -147,10 +168,13 @@ def test_bad_input_is_one_line_without_traceback(sample, tmp_path, args, words):
     assert res.stderr.startswith("course-utils classes: error: ") and res.stdout == ""
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--threshold", "2"], "outside (0, 1]"),
-    (["--annotations", "/no/such/place.zip"], "no such file or folder"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--threshold", "2"], "outside (0, 1]"),
+        (["--annotations", "/no/such/place.zip"], "no such file or folder"),
+    ],
+)
 def test_bad_input_in_a_new_process_is_one_line(args, words):
     res = run_cli("classes", *(args if "--annotations" in args else ["--annotations", "x.tsv", *args]))
     assert res.returncode == 2 and words in res.stderr

@@ -15,12 +15,26 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-import course_utils.download as download
-import course_utils.images as images
-from course_utils import schema
-from course_utils.download import FAILURES_FILE, download_all
-from course_utils.fetch import USER_AGENT, Fetcher, FetchError, Gate, HttpPolicy, retry_after
-from course_utils.localserver import HTML_PAGE, LocalServer, Reply, encoded, png_header, sample_server
+import course_utils.data.download as download
+import course_utils.data.images as images
+from course_utils.data import schema
+from course_utils.data.download import FAILURES_FILE, download_all
+from course_utils.data.fetch import (
+    USER_AGENT,
+    Fetcher,
+    FetchError,
+    Gate,
+    HttpPolicy,
+    retry_after,
+)
+from course_utils.datasets.localserver import (
+    HTML_PAGE,
+    LocalServer,
+    Reply,
+    encoded,
+    png_header,
+    sample_server,
+)
 
 N = 30
 FAST = HttpPolicy(timeout=0.5, backoff=0.01, max_backoff=0.02, max_retry_after=0.05)
@@ -107,8 +121,14 @@ def test_every_fault_is_kept_or_reported(server, files, tmp_path):
     report = run(server, tmp_path)
 
     failed = failures(tmp_path)
-    expected = {0: "HTTP 404", 3: "an HTML page", 4: "empty file", 5: "truncated", 6: "decompression bomb",
-                14: "HTTP 403"}
+    expected = {
+        0: "HTTP 404",
+        3: "an HTML page",
+        4: "empty file",
+        5: "truncated",
+        6: "decompression bomb",
+        14: "HTTP 403",
+    }
     assert set(failed) == {ident(files[i]) for i in expected}
     for i, words in expected.items():
         row = failed[ident(files[i])]
@@ -209,8 +229,10 @@ def test_resize_policies(server, files, tmp_path):
     server.fault(files[0], Reply(200, encoded(Image.fromarray(stripes), "PNG")), always=True)
     squash = run(server, tmp_path / "squash", limit=1, size=48, policy="squash")
     crop = run(server, tmp_path / "crop", limit=1, size=48, policy="crop")
-    left = {name: Image.open(r.images_dir / f"{ident(files[0])}.jpg").getpixel((2, 24))
-            for name, r in (("squash", squash), ("crop", crop))}
+    left = {
+        name: Image.open(r.images_dir / f"{ident(files[0])}.jpg").getpixel((2, 24))
+        for name, r in (("squash", squash), ("crop", crop))
+    }
     assert Image.open(crop.images_dir / f"{ident(files[0])}.jpg").size == (48, 48)
     assert left["squash"][0] > 200  # squash keeps the red third on the left
     assert left["crop"][1] > 200  # the centre crop shows only the green middle
@@ -227,8 +249,10 @@ def test_no_images_and_limit(server, tmp_path):
 def test_urls_come_from_the_info_file_when_the_all_file_lacks_them(server, tmp_path):
     site = tmp_path / "site"
     site.mkdir()
-    with zipfile.ZipFile(server.root / schema.ARCHIVE_NAME) as src, \
-            zipfile.ZipFile(site / schema.ARCHIVE_NAME, "w") as dst:
+    with (
+        zipfile.ZipFile(server.root / schema.ARCHIVE_NAME) as src,
+        zipfile.ZipFile(site / schema.ARCHIVE_NAME, "w") as dst,
+    ):
         for info in src.infolist():
             data = src.read(info)
             if info.filename.endswith(schema.ALL_FILE):
@@ -236,8 +260,9 @@ def test_urls_come_from_the_info_file_when_the_all_file_lacks_them(server, tmp_p
                 data = table.drop(columns=list(schema.URL_COLUMNS)).to_csv(sep="\t", index=False).encode()
             dst.writestr(info.filename, data)
     with LocalServer(site) as archive_only:
-        report = download_all(tmp_path / "out", archive_url=archive_only.archive_url, http=FAST,
-                              progress=False, limit=5)
+        report = download_all(
+            tmp_path / "out", archive_url=archive_only.archive_url, http=FAST, progress=False, limit=5
+        )
     assert report.fetched == 5 and image_hits(server) == 5  # images from the URLs of WikiArt-info.tsv
 
 
@@ -259,9 +284,14 @@ def test_many_network_failures_in_a_row_stop_the_run(server, files, tmp_path):
     assert len(rows) == N and sum(r["reason"].startswith("not tried") for r in rows.values()) >= N - 4
 
 
-@pytest.mark.parametrize("status, header, wait", [
-    (429, "7", 7), (503, "600", 60), (429, "in 30 s", 30),  # seconds; capped at 60; an HTTP date
-])
+@pytest.mark.parametrize(
+    "status, header, wait",
+    [
+        (429, "7", 7),
+        (503, "600", 60),
+        (429, "in 30 s", 30),  # seconds; capped at 60; an HTTP date
+    ],
+)
 def test_retry_after_is_honoured_and_capped(server, files, status, header, wait):
     if header == "in 30 s":
         header = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
@@ -313,7 +343,9 @@ def test_bad_arguments_are_refused(server, tmp_path):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "course_utils", "download", *args], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "course_utils", "download", *args], capture_output=True, text=True
+    )
 
 
 def test_cli_downloads_and_sums_up(server, tmp_path):
@@ -326,13 +358,22 @@ def test_cli_downloads_and_sums_up(server, tmp_path):
         assert im.size == (32, 32)
 
 
-@pytest.mark.parametrize("setup, args, words", [
-    (lambda s: s.fault(schema.ARCHIVE_NAME, Reply(404), always=True), [],
-     "could not download the archive: HTTP 404"),
-    (lambda s: s.fault(schema.ARCHIVE_NAME, Reply(200, HTML_PAGE), always=True), [],
-     "an HTML page, not a zip archive (expected WikiArt-Emotions.zip: a zip holding"),
-    (lambda s: None, ["--workers", "64"], "workers must be 1 … 32"),
-])
+@pytest.mark.parametrize(
+    "setup, args, words",
+    [
+        (
+            lambda s: s.fault(schema.ARCHIVE_NAME, Reply(404), always=True),
+            [],
+            "could not download the archive: HTTP 404",
+        ),
+        (
+            lambda s: s.fault(schema.ARCHIVE_NAME, Reply(200, HTML_PAGE), always=True),
+            [],
+            "an HTML page, not a zip archive (expected WikiArt-Emotions.zip: a zip holding",
+        ),
+        (lambda s: None, ["--workers", "64"], "workers must be 1 … 32"),
+    ],
+)
 def test_cli_errors_are_one_line(server, tmp_path, setup, args, words):
     setup(server)
     res = run_cli("--out", str(tmp_path / "out"), "--archive-url", server.archive_url, *args)
@@ -364,19 +405,37 @@ def test_cli_ctrl_c_keeps_the_images_and_a_rerun_resumes(server, tmp_path):
 
     # one image per half second: the rest of the download takes over 10 s, so the interrupt lands while it runs
     server.latency = 0.5
-    cmd = [sys.executable, "-m", "course_utils", "download", "--out", str(tmp_path), "--archive-url",
-           server.archive_url, "--workers", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "course_utils",
+        "download",
+        "--out",
+        str(tmp_path),
+        "--archive-url",
+        server.archive_url,
+        "--workers",
+        "1",
+    ]
     # a suite started in the background (`cmd &`, nohup) ignores SIGINT, and children inherit that: give the
     # download the default handler a terminal's Ctrl-C would meet
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 60
     while len(list(tmp_path.glob("images/*.jpg"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130, stderr
-    assert stderr.strip().splitlines()[-1].startswith("course-utils download: interrupted") and "Traceback" not in stderr
+    assert (
+        stderr.strip().splitlines()[-1].startswith("course-utils download: interrupted")
+        and "Traceback" not in stderr
+    )
     kept = list(tmp_path.glob("images/*.jpg"))
     assert 2 <= len(kept) < N and leftovers(tmp_path) == []
     for path in kept:

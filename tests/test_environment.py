@@ -44,14 +44,25 @@ def test_constraints_file_is_colabs_freeze_as_written_by_the_tool():
     if not freeze.is_file():
         pytest.skip("the published freeze is not beside this checkout (../shared/colab)")
     kept, _ = colab_constraints.constraints(freeze.read_text())
-    assert [line for line in (ROOT / "tools" / "colab-constraints.txt").read_text().splitlines()
-            if not line.startswith("#")] == kept
+    assert [
+        line
+        for line in (ROOT / "tools" / "colab-constraints.txt").read_text().splitlines()
+        if not line.startswith("#")
+    ] == kept
 
 
 def test_constraints_hold_colabs_headline_versions():
     # the versions the issue read off Colab's runtime (August 2026), typed here by hand
-    expected = {"tensorflow": "2.20.0", "keras": "3.13.2", "pandas": "2.2.3", "numpy": "2.1.3",
-                "ipykernel": "6.17.1", "ipywidgets": "7.7.1", "jupyter-client": "7.4.9", "nbclient": "0.10.4"}
+    expected = {
+        "tensorflow": "2.20.0",
+        "keras": "3.13.2",
+        "pandas": "2.2.3",
+        "numpy": "2.1.3",
+        "ipykernel": "6.17.1",
+        "ipywidgets": "7.7.1",
+        "jupyter-client": "7.4.9",
+        "nbclient": "0.10.4",
+    }
     assert {name: COLAB.get(name) for name in expected} == expected
 
 

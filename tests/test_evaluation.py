@@ -11,9 +11,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils import evaluation as ev  # noqa: E402
+from course_utils.analysis import metrics as ev
 from course_utils.labels import CLASS_NAMES  # noqa: E402
-from course_utils.training import Run  # noqa: E402
+from course_utils.plots import metric_plots
+from course_utils.training.runs import Run  # noqa: E402
 
 EUPHORIC = CLASS_NAMES.index("Euphoric")  # 5 in the study's alphabetical order
 CALM = CLASS_NAMES.index("Calm")  # 4
@@ -26,9 +27,18 @@ def fake_run(y_true, y_pred, tag="model", n_classes=7, seconds=1.5, params=1000,
     """A Run whose validation logits predict ``y_pred``."""
     logits = np.eye(n_classes, dtype=np.float32)[np.asarray(y_pred)]
     ids = ids or [f"{i:024x}" for i in range(len(y_true))]
-    return Run(name=tag, history=pd.DataFrame({"epoch": [1]}), seconds=seconds, epochs=1, params=params,
-               class_names=list(CLASS_NAMES[:n_classes]), val_true=np.asarray(y_true), val_logits=logits,
-               val_ids=ids, info={"tag": tag})
+    return Run(
+        name=tag,
+        history=pd.DataFrame({"epoch": [1]}),
+        seconds=seconds,
+        epochs=1,
+        params=params,
+        class_names=list(CLASS_NAMES[:n_classes]),
+        val_true=np.asarray(y_true),
+        val_logits=logits,
+        val_ids=ids,
+        info={"tag": tag},
+    )
 
 
 def test_scores_of_always_euphoric():
@@ -80,7 +90,10 @@ def test_renaming_classes_changes_the_rmse_but_not_accuracy_or_macro_f1():
     assert ev.rmse_under_relabelling(Y_TRUE, ALWAYS_EUPHORIC, list(range(7))) == pytest.approx(before)
     renamed = [CLASS_NAMES[swap.index(i)] for i in range(7)]  # the class names in their new numbering
     perm = np.array(swap)
-    old, new = ev.scores(Y_TRUE, ALWAYS_EUPHORIC, CLASS_NAMES), ev.scores(perm[Y_TRUE], perm[ALWAYS_EUPHORIC], renamed)
+    old, new = (
+        ev.scores(Y_TRUE, ALWAYS_EUPHORIC, CLASS_NAMES),
+        ev.scores(perm[Y_TRUE], perm[ALWAYS_EUPHORIC], renamed),
+    )
     for metric in ("accuracy", "balanced accuracy", "macro-F1"):
         assert new[metric] == pytest.approx(old[metric])
 
@@ -89,12 +102,17 @@ def test_renaming_can_reverse_which_model_looks_better():
     y_true = np.array([0, 0, 1, 1, 2, 2])
     near = np.array([1, 1, 2, 2, 1, 1])  # never right, but always one index away
     right_or_far = np.array([0, 2, 1, 1, 2, 0])  # four right, two far off
-    table = ev.relabelling_table({"near": (y_true, near), "right_or_far": (y_true, right_or_far)},
-                                 ["a", "b", "c"], {"abc": ["a", "b", "c"], "bac": ["b", "a", "c"]})
+    table = ev.relabelling_table(
+        {"near": (y_true, near), "right_or_far": (y_true, right_or_far)},
+        ["a", "b", "c"],
+        {"abc": ["a", "b", "c"], "bac": ["b", "a", "c"]},
+    )
     assert table.loc["near", "abc"] < table.loc["right_or_far", "abc"], "alphabetically, 'never right' wins"
     assert table.loc["near", "bac"] > table.loc["right_or_far", "bac"], "renumbered, the ranking flips"
-    assert ev.scores(y_true, right_or_far, ["a", "b", "c"])["accuracy"] > ev.scores(y_true, near, ["a", "b", "c"])[
-        "accuracy"]
+    assert (
+        ev.scores(y_true, right_or_far, ["a", "b", "c"])["accuracy"]
+        > ev.scores(y_true, near, ["a", "b", "c"])["accuracy"]
+    )
 
 
 def test_relabelling_rejects_what_is_not_a_permutation():
@@ -109,8 +127,14 @@ def test_example_orderings_are_reorderings_of_the_classes():
     assert orders["alphabetical (the study)"] == list(CLASS_NAMES)
     assert orders["largest class first"][:2] == ["Euphoric", "Aggressive"]  # 4 Euphoric, then a 2-2 tie, stable
     assert orders["alphabetical, Calm called Serene"] == [
-        "Aggressive", "Aggressive + Euphoric", "Aggressive + Euphoric + Calm", "Aggressive + Calm", "Euphoric",
-        "Euphoric + Calm", "Calm"]
+        "Aggressive",
+        "Aggressive + Euphoric",
+        "Aggressive + Euphoric + Calm",
+        "Aggressive + Calm",
+        "Euphoric",
+        "Euphoric + Calm",
+        "Calm",
+    ]
     perms = [[names.index(c) for c in CLASS_NAMES] for names in orders.values()]
     rmses = {ev.rmse_under_relabelling(Y_TRUE, ALWAYS_EUPHORIC, p) for p in perms}
     assert len(rmses) > 1, "the same predictions score differently under the numberings"
@@ -123,7 +147,9 @@ def test_baselines_on_a_constructed_case():
     assert (ev.majority_predictions(y_train, 4) == EUPHORIC).all()
     draws = ev.stratified_predictions(y_train, 20_000, 7, seed=1)
     assert np.bincount(draws, minlength=7)[[0, 4, 5]] / 20_000 == pytest.approx([0.1, 0.3, 0.6], abs=0.01)
-    assert (ev.stratified_predictions(y_train, 50, 7, seed=3) == ev.stratified_predictions(y_train, 50, 7, 3)).all()
+    assert (
+        ev.stratified_predictions(y_train, 50, 7, seed=3) == ev.stratified_predictions(y_train, 50, 7, 3)
+    ).all()
     base = ev.baseline_scores(y_train, Y_TRUE, CLASS_NAMES, draws=400)
     majority = base["baseline: always Euphoric"]
     assert majority["accuracy"] == pytest.approx(0.5) and majority["balanced accuracy"] == pytest.approx(1 / 3)
@@ -141,20 +167,30 @@ def test_majority_class_of_nothing_is_an_error():
 
 def test_metrics_table_puts_baselines_beside_the_models():
     y_train = np.array([5] * 6 + [4] * 3 + [0])
-    runs = {"always Euphoric": fake_run(Y_TRUE, ALWAYS_EUPHORIC, seconds=3.0, params=42),
-            "perfect": fake_run(Y_TRUE, Y_TRUE)}
+    runs = {
+        "always Euphoric": fake_run(Y_TRUE, ALWAYS_EUPHORIC, seconds=3.0, params=42),
+        "perfect": fake_run(Y_TRUE, Y_TRUE),
+    }
     table = ev.metrics_table(runs, y_train=y_train, draws=20)
-    assert list(table.index) == ["baseline: always Euphoric", "baseline: stratified random (mean of 20)",
-                                 "always Euphoric", "perfect"]
+    assert list(table.index) == [
+        "baseline: always Euphoric",
+        "baseline: stratified random (mean of 20)",
+        "always Euphoric",
+        "perfect",
+    ]
     assert list(table.columns[:4]) == ev.HEADLINE
-    assert {f"recall: {c}" for c in CLASS_NAMES} | {"training seconds", "parameters", "baseline"} <= set(table.columns)
+    assert {f"recall: {c}" for c in CLASS_NAMES} | {"training seconds", "parameters", "baseline"} <= set(
+        table.columns
+    )
     assert table.loc["perfect", "accuracy"] == 1.0 and table.loc["perfect", "study RMSE"] == 0.0
-    assert table.loc["always Euphoric", "macro-F1"] == pytest.approx(table.loc["baseline: always Euphoric",
-                                                                             "macro-F1"])
+    assert table.loc["always Euphoric", "macro-F1"] == pytest.approx(
+        table.loc["baseline: always Euphoric", "macro-F1"]
+    )
     assert table.loc["always Euphoric", ["training seconds", "parameters"]].tolist() == [3.0, 42]
     assert table["baseline"].tolist() == [True, True, False, False]
-    listed = ev.metrics_table([fake_run(Y_TRUE, Y_TRUE, tag="x"), fake_run(Y_TRUE, Y_TRUE, tag="y")],
-                              baselines=False)
+    listed = ev.metrics_table(
+        [fake_run(Y_TRUE, Y_TRUE, tag="x"), fake_run(Y_TRUE, Y_TRUE, tag="y")], baselines=False
+    )
     assert list(listed.index) == ["x", "y"], "a list of runs is labelled by each run's tag"
 
 
@@ -193,16 +229,16 @@ def test_plots_have_titles_labels_and_baseline_lines():
     import matplotlib.pyplot as plt
 
     run = fake_run(Y_TRUE, ALWAYS_EUPHORIC, tag="always Euphoric")
-    ax = ev.plot_confusion(run).axes[0]
+    ax = metric_plots.plot_confusion(run).axes[0]
     assert ax.get_title() == "always Euphoric" and ax.get_xlabel() == "predicted class"
     assert ax.get_yticklabels()[EUPHORIC].get_text() == "Eup (n=4)"
-    fig = ev.plot_confusions({"a": run, "b": (Y_TRUE, Y_TRUE)}, CLASS_NAMES)
+    fig = metric_plots.plot_confusions({"a": run, "b": (Y_TRUE, Y_TRUE)}, CLASS_NAMES)
     assert [a.get_title() for a in fig.axes[:2]] == ["a", "b"]
     table = ev.metrics_table({"a": run}, y_train=np.array([5, 5, 4]), draws=5)
-    ax = ev.plot_comparison(table, "balanced accuracy").axes[0]
+    ax = metric_plots.plot_comparison(table, "balanced accuracy").axes[0]
     assert len(ax.patches) == 1 and len(ax.lines) == 2, "one bar per model, one line per baseline"
     assert ax.get_ylabel() == "balanced accuracy"
     with pytest.raises(ValueError, match="'nope' is not a column"):
-        ev.plot_comparison(table, "nope")
+        metric_plots.plot_comparison(table, "nope")
     assert ev.short_name("Aggressive + Euphoric + Calm") == "Agg+Eup+Cal"
     plt.close("all")

@@ -5,17 +5,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils import heads, models, scores
-from course_utils.labels import CLASS_NAMES, QUADRANTS, label_table, shares_frame, va_targets
-from course_utils.pipeline import Split
-from course_utils.settings import Settings
+from course_utils.analysis import scores
+from course_utils.config.settings import Settings
+from course_utils.datasets.pipeline import Split
+from course_utils.datasets.session import open_session
+from course_utils.labels import (
+    CLASS_NAMES,
+    QUADRANTS,
+    label_table,
+    shares_frame,
+    va_targets,
+)
+from course_utils.models import cnns
+from course_utils.training import heads
 
 # Three hand-made artworks: their targets can be worked out by hand from data/emotions.csv.
-SHARES = shares_frame({
-    "a" * 24: {"happiness": 0.6, "sadness": 0.3},  # valence (0.48 - 0.21) / 0.9 = 0.3, arousal (0.27 - 0.135) / 0.9
-    "b" * 24: {"anger": 0.5, "love": 0.5},  # valence (-0.6 + 0.75) / 2 = 0.075, arousal (0.7 + 0.3) / 2 = 0.5
-    "c" * 24: {"neutral": 0.7},  # exactly neutral's point (0, -0.5)
-})
+SHARES = shares_frame(
+    {
+        "a" * 24: {
+            "happiness": 0.6,
+            "sadness": 0.3,
+        },  # valence (0.48 - 0.21) / 0.9 = 0.3, arousal (0.27 - 0.135) / 0.9
+        "b" * 24: {"anger": 0.5, "love": 0.5},  # valence (-0.6 + 0.75) / 2 = 0.075, arousal (0.7 + 0.3) / 2 = 0.5
+        "c" * 24: {"neutral": 0.7},  # exactly neutral's point (0, -0.5)
+    }
+)
 IDS = list(SHARES.index)
 
 
@@ -28,8 +42,15 @@ def tiny_split(n_train=3, size=32) -> Split:
     """Random images carrying the three hand-made artworks' IDs."""
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (n_train, size, size, 3), dtype=np.uint8)
-    return Split(x_train=x, y_train=np.zeros(n_train, np.int32), x_val=x[:2], y_val=np.zeros(2, np.int32),
-                 train_ids=IDS[:n_train], val_ids=IDS[:2], class_names=list(CLASS_NAMES))
+    return Split(
+        x_train=x,
+        y_train=np.zeros(n_train, np.int32),
+        x_val=x[:2],
+        y_val=np.zeros(2, np.int32),
+        train_ids=IDS[:n_train],
+        val_ids=IDS[:2],
+        class_names=list(CLASS_NAMES),
+    )
 
 
 def test_targets_from_hand_made_shares():
@@ -64,8 +85,8 @@ def test_targets_name_what_is_missing():
 
 
 def test_heads_keep_the_original_body_and_change_only_the_output():
-    original = models.build("original").count_params()
-    assert original == models.STUDY_PARAMS["original"]  # build(name) is untouched
+    original = cnns.build("original").count_params()
+    assert original == cnns.STUDY_PARAMS["original"]  # build(name) is untouched
     regression = heads.va_regression()
     assert regression.output_shape == (None, 2)
     assert regression.count_params() == original - 129 * 5  # 7 -> 2 outputs of the 128-unit layer
@@ -74,17 +95,19 @@ def test_heads_keep_the_original_body_and_change_only_the_output():
     body = heads.original_body()
     assert body.output_shape == (None, 128)
     assert [type(layer).__name__ for layer in body.layers] == [
-        type(layer).__name__ for layer in models.build("original").layers[:-1]]
+        type(layer).__name__ for layer in cnns.build("original").layers[:-1]
+    ]
 
 
 def test_losses_are_mse_and_binary_cross_entropy_on_logits():
     import keras
 
-    from course_utils.training import compile_model
+    from course_utils.training.runs import compile_model
 
     x = tiny_split(size=32).x_train
-    regression = compile_model(heads.va_regression((32, 32, 3)), loss="mean_squared_error",
-                               metrics=["mean_absolute_error"])
+    regression = compile_model(
+        heads.va_regression((32, 32, 3)), loss="mean_squared_error", metrics=["mean_absolute_error"]
+    )
     y = np.array([[0.3, 0.15], [0.075, 0.5], [0.0, -0.5]], np.float32)
     pred = regression.predict(x, verbose=0)
     loss, mae = regression.evaluate(x, y, verbose=0)
@@ -160,11 +183,14 @@ def test_thresholds_and_label_scores_on_a_known_case():
     table = scores.multilabel_scores(y, probs, ["A", "B"], thresholds)
     assert table.loc["A", "F1 at 0.5"] == 0 and table.loc["A", "F1 at threshold"] == 1
     assert table.loc["A", "ROC-AUC"] == 1
-    assert np.isnan(scores.multilabel_scores(np.array([[1], [1]]), np.array([[0.2], [0.9]]), ["C"])
-                    .loc["C", "ROC-AUC"])
+    assert np.isnan(
+        scores.multilabel_scores(np.array([[1], [1]]), np.array([[0.2], [0.9]]), ["C"]).loc["C", "ROC-AUC"]
+    )
     sets = scores.label_set_scores([[1, 0, 1], [0, 1, 0], [1, 1, 0]], [[1, 0, 0], [0, 1, 0], [1, 1, 0]])
     assert sets["exact match"] == pytest.approx(2 / 3) and sets["Hamming loss"] == pytest.approx(1 / 9)
-    np.testing.assert_array_equal(scores.majority_label_sets(np.array([[1, 0], [1, 1], [0, 0]]), 2), [[1, 0], [1, 0]])
+    np.testing.assert_array_equal(
+        scores.majority_label_sets(np.array([[1, 0], [1, 1], [0, 0]]), 2), [[1, 0], [1, 0]]
+    )
     comparison = scores.label_comparison(np.array(y), {"perfect": y, "none": np.zeros_like(y)}, ["A", "B"])
     assert comparison.loc["perfect", "exact match"] == 1 and comparison.loc["none", "F1 A"] == 0
 
@@ -173,20 +199,21 @@ def test_thresholds_and_label_scores_on_a_known_case():
 def test_train_or_load_model_saves_then_reloads(tmp_path, monkeypatch):
     import functools
 
-    from course_utils import training
-
-    settings = Settings(data="sample", profile="smoke", data_dir=tmp_path, seed=123)
+    settings = open_session(Settings(data="sample", profile="smoke", data_dir=tmp_path, seed=123))
     va = heads.va_split(tiny_split(), hand_table())
     builder = functools.partial(heads.va_regression, (32, 32, 3))
-    run, model = heads.train_or_load_model(builder, va, settings, tag="va-test", epochs=1, verbose=0,
-                                           loss="mean_squared_error")
+    run, model = heads.train_or_load_model(
+        builder, va, settings, tag="va-test", epochs=1, verbose=0, loss="mean_squared_error"
+    )
     assert heads.model_path("va-test", settings).is_file()
     assert run.val_logits.shape == (2, 2)
 
     def no_training(*args, **kwargs):
         raise AssertionError("a saved model must be reloaded, not retrained")
 
-    monkeypatch.setattr(training, "train", no_training)
+    monkeypatch.setattr(heads, "train", no_training)
     again, reloaded = heads.train_or_load_model(builder, va, settings, tag="va-test")
-    np.testing.assert_allclose(reloaded.predict(va.x_val, verbose=0), model.predict(va.x_val, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(
+        reloaded.predict(va.x_val, verbose=0), model.predict(va.x_val, verbose=0), atol=1e-5
+    )
     np.testing.assert_allclose(again.val_logits, run.val_logits)

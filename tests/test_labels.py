@@ -8,14 +8,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils import schema
-from course_utils.annotations import read_table, shares
+from course_utils.data import schema
+from course_utils.data.annotations import read_table, shares
+from course_utils.datasets.sample import write_sample
 from course_utils.labels import (
-    CLASS_NAMES, QUADRANTS, class_counts, class_names_of, cooccurrence, emotion_table, grouping_table, label_sweep,
-    label_table, merge_melancholy, presence, quadrant_flags, quadrant_of_point, shares_frame, study_mapping,
-    validate_mapping, va_targets,
+    CLASS_NAMES,
+    QUADRANTS,
+    class_counts,
+    class_names_of,
+    cooccurrence,
+    emotion_table,
+    grouping_table,
+    label_sweep,
+    label_table,
+    merge_melancholy,
+    presence,
+    quadrant_flags,
+    quadrant_of_point,
+    shares_frame,
+    study_mapping,
+    va_targets,
+    validate_mapping,
 )
-from course_utils.sample import write_sample
 
 #: SPEC §3, copied by hand: the study's grouping and the class names in class-index order.
 SPEC_GROUPING = {
@@ -24,8 +38,15 @@ SPEC_GROUPING = {
     "Melancholy": {"disagreeableness", "pessimism", "regret", "sadness", "shame"},
     "Calm": {"agreeableness", "gratitude", "humility", "neutral", "shyness", "trust"},
 }
-SPEC_CLASSES = ("Aggressive", "Aggressive + Calm", "Aggressive + Euphoric", "Aggressive + Euphoric + Calm",
-                "Calm", "Euphoric", "Euphoric + Calm")
+SPEC_CLASSES = (
+    "Aggressive",
+    "Aggressive + Calm",
+    "Aggressive + Euphoric",
+    "Aggressive + Euphoric + Calm",
+    "Calm",
+    "Euphoric",
+    "Euphoric + Calm",
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +99,11 @@ def test_quadrant_of_point_reads_the_plane():
 
 @pytest.mark.parametrize("threshold", [0.3, 0.4, 0.5])
 def test_a_share_exactly_at_the_threshold_counts_and_just_below_does_not(threshold):
-    rows = {"at": {"anger": threshold}, "below": {"anger": round(threshold - 0.001, 3)},
-            "above": {"anger": round(threshold + 0.001, 3)}}
+    rows = {
+        "at": {"anger": threshold},
+        "below": {"anger": round(threshold - 0.001, 3)},
+        "above": {"anger": round(threshold + 0.001, 3)},
+    }
     present = presence(shares_frame(rows), threshold)["anger"]
     assert present.to_dict() == {"at": True, "below": False, "above": True}
 
@@ -97,10 +121,16 @@ def test_shares_computed_as_fractions_still_count_at_the_threshold():
 
 
 def test_neutral_counts_only_when_alone():
-    rows = {"alone": {"neutral": 0.6}, "with other": {"neutral": 0.6, "happiness": 0.5},
-            "other below": {"neutral": 0.6, "happiness": 0.3}}
+    rows = {
+        "alone": {"neutral": 0.6},
+        "with other": {"neutral": 0.6, "happiness": 0.5},
+        "other below": {"neutral": 0.6, "happiness": 0.3},
+    }
     assert presence(shares_frame(rows), 0.4)["neutral"].to_dict() == {
-        "alone": True, "with other": False, "other below": True}
+        "alone": True,
+        "with other": False,
+        "other below": True,
+    }
     assert classes_of(rows) == {"alone": "Calm", "with other": "Euphoric", "other below": "Calm"}
 
 
@@ -149,7 +179,12 @@ def test_an_alternative_mapping_is_used():
     rows = {"shy": {"shyness": 0.5}, "neutral": {"neutral": 0.5}}
     moved = {**study_mapping(), "shyness": "Melancholy"}
     flags = quadrant_flags(presence(shares_frame(rows), 0.4), moved)
-    assert flags.loc["shy"].to_dict() == {"Aggressive": False, "Euphoric": False, "Melancholy": True, "Calm": False}
+    assert flags.loc["shy"].to_dict() == {
+        "Aggressive": False,
+        "Euphoric": False,
+        "Melancholy": True,
+        "Calm": False,
+    }
     without_neutral = {e: q for e, q in study_mapping().items() if e != "neutral"}
     assert classes_of(rows, mapping=without_neutral) == {"shy": "Calm", "neutral": None}
 
@@ -163,20 +198,35 @@ def test_an_artwork_belongs_to_every_quadrant_of_its_present_emotions():
 
 
 def test_melancholy_is_merged_into_calm():
-    rows = {"sad": {"sadness": 0.5}, "sad and happy": {"sadness": 0.5, "happiness": 0.5},
-            "sad and angry": {"sadness": 0.5, "anger": 0.5}, "sad and calm": {"sadness": 0.5, "trust": 0.5}}
+    rows = {
+        "sad": {"sadness": 0.5},
+        "sad and happy": {"sadness": 0.5, "happiness": 0.5},
+        "sad and angry": {"sadness": 0.5, "anger": 0.5},
+        "sad and calm": {"sadness": 0.5, "trust": 0.5},
+    }
     flags = quadrant_flags(presence(shares_frame(rows), 0.4))
     merged = merge_melancholy(flags)
     assert list(merged.columns) == ["Aggressive", "Euphoric", "Calm"]
     assert merged["Calm"].all() and flags.loc["sad", "Melancholy"] and not flags.loc["sad", "Calm"]
-    assert classes_of(rows) == {"sad": "Calm", "sad and happy": "Euphoric + Calm",
-                                "sad and angry": "Aggressive + Calm", "sad and calm": "Calm"}
+    assert classes_of(rows) == {
+        "sad": "Calm",
+        "sad and happy": "Euphoric + Calm",
+        "sad and angry": "Aggressive + Calm",
+        "sad and calm": "Calm",
+    }
 
 
 def test_every_combination_gives_its_class_and_index():
-    rows = {"A": {"anger": 0.5}, "AC": {"anger": 0.5, "trust": 0.5}, "AE": {"anger": 0.5, "love": 0.5},
-            "AEC": {"anger": 0.5, "love": 0.5, "shame": 0.5}, "C": {"humility": 0.5}, "E": {"surprise": 0.5},
-            "EC": {"optimism": 0.5, "gratitude": 0.5}, "none": {"anger": 0.2, "love": 0.39}}
+    rows = {
+        "A": {"anger": 0.5},
+        "AC": {"anger": 0.5, "trust": 0.5},
+        "AE": {"anger": 0.5, "love": 0.5},
+        "AEC": {"anger": 0.5, "love": 0.5, "shame": 0.5},
+        "C": {"humility": 0.5},
+        "E": {"surprise": 0.5},
+        "EC": {"optimism": 0.5, "gratitude": 0.5},
+        "none": {"anger": 0.2, "love": 0.39},
+    }
     table = label_table(shares_frame(rows), 0.4)
     expected = dict(zip(["A", "AC", "AE", "AEC", "C", "E", "EC"], SPEC_CLASSES))
     assert {k: v for k, v in table["class"].items() if k != "none"} == expected
@@ -211,7 +261,9 @@ def test_va_targets_are_share_weighted_means_of_the_coordinates():
     np.testing.assert_allclose(va.loc["happy"], coords.loc["happiness"])  # one emotion: exactly its point
     expected = (0.6 * coords.loc["happiness"] + 0.2 * coords.loc["sadness"]) / 0.8
     np.testing.assert_allclose(va.loc["mixed"], expected)
-    np.testing.assert_allclose(va.loc["mixed"], [(0.6 * 0.80 + 0.2 * -0.70) / 0.8, (0.6 * 0.45 + 0.2 * -0.45) / 0.8])
+    np.testing.assert_allclose(
+        va.loc["mixed"], [(0.6 * 0.80 + 0.2 * -0.70) / 0.8, (0.6 * 0.45 + 0.2 * -0.45) / 0.8]
+    )
     assert va.loc["nothing"].isna().all()
 
 
@@ -243,16 +295,22 @@ def test_sweep_and_cooccurrence_agree_with_the_label_table(sample):
 
 
 def test_label_figures_have_titles_and_axis_labels(sample):
-    from course_utils import labelplots
-    from course_utils.plots import check_figure
+    from course_utils.plots import label_plots
+    from course_utils.plots.style import check_figure
 
     table = read_table(sample.archive_dir / schema.ALL_FILE)
     labels = label_table(shares(table, "art"), 0.4)
-    figures = [labelplots.emotion_plane(), labelplots.cooccurrence_heatmap(cooccurrence(labels[list(QUADRANTS)]), 240),
-               labelplots.threshold_effect(label_sweep(table), 240),
-               labelplots.class_distribution(*class_counts(labels["class"]))]
+    figures = [
+        label_plots.emotion_plane(),
+        label_plots.cooccurrence_heatmap(cooccurrence(labels[list(QUADRANTS)]), 240),
+        label_plots.threshold_effect(label_sweep(table), 240),
+        label_plots.class_distribution(*class_counts(labels["class"])),
+    ]
     for fig in figures:
         assert check_figure(fig) == []
     plane = figures[0].axes[0]
-    assert plane.get_xlabel() == "valence (unpleasant → pleasant)" and plane.get_ylabel() == "arousal (calm → aroused)"
+    assert (
+        plane.get_xlabel() == "valence (unpleasant → pleasant)"
+        and plane.get_ylabel() == "arousal (calm → aroused)"
+    )
     assert {t.get_text() for t in plane.texts} >= set(schema.EMOTIONS) | set(QUADRANTS)

@@ -1,7 +1,7 @@
 """Every chapter survives link rot: the real data's annotations with most of their image links dead.
 
 WikiArt's image URLs of 2018 are largely dead for a reader today (254 of 4,105 images could be fetched in one try).
-Here a local server (:mod:`course_utils.localserver`) stands in for the archive's site and WikiArt's image hosts:
+Here a local server (:mod:`course_utils.datasets.localserver`) stands in for the archive's site and WikiArt's image hosts:
 it serves a generated sample with ``DEAD_SHARE`` of its image links answering 404. Every chapter of ``_toc.yml``
 then runs with ``COURSE_DATA=wikiart`` pointed at that server, in a fresh data folder (one per pytest-xdist worker),
 through the machinery ``jupyter-book build`` uses (tools/bookexec.py: the calls myst-nb makes), and must not stall.
@@ -18,12 +18,11 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from course_utils import coverage
-from course_utils.localserver import serve_sample
-from course_utils.settings import CELL_TIMEOUT_S
+from course_utils.config.profiles import budget
+from course_utils.datasets import coverage
+from course_utils.datasets.localserver import serve_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -35,7 +34,7 @@ DEAD_SHARE = 0.92
 #: Artworks in the served archive (the smoke profile's sample size).
 SAMPLE_N = 240
 #: A cell that runs longer than this fails its chapter: the book build's limit for the profile.
-CELL_TIMEOUT = CELL_TIMEOUT_S["smoke"]
+CELL_TIMEOUT = budget("smoke").cell_timeout_s
 #: Chapters in reading order, as the book builds them.
 CHAPTERS = [ROOT / f"{entry}.ipynb" for entry in nbtool.toc_files() if (ROOT / f"{entry}.ipynb").is_file()]
 #: Chapters that compute numbers from the images (scores, per-class or per-group results): they must warn.
@@ -51,8 +50,11 @@ _SITE: dict = {}  # the site of this process, once started
 
 def chapter_params(late: bool) -> list:
     """The chapters of one half, each marked with its xdist group."""
-    return [pytest.param(p, marks=pytest.mark.xdist_group("link-rot-late" if late else "link-rot"))
-            for p in CHAPTERS if (p.name[:2] >= LATE) == late]
+    return [
+        pytest.param(p, marks=pytest.mark.xdist_group("link-rot-late" if late else "link-rot"))
+        for p in CHAPTERS
+        if (p.name[:2] >= LATE) == late
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +62,9 @@ def rotten_site(tmp_path_factory, pytestconfig):
     """A local archive site whose image links are mostly dead, and a fresh data folder: one per process (xdist
     worker), shared by both files; the server stops when the session ends."""
     if not _SITE:
-        server = serve_sample(tmp_path_factory.mktemp("rotten-site") / "site", n=SAMPLE_N, seed=123,
-                              dead_share=DEAD_SHARE)
+        server = serve_sample(
+            tmp_path_factory.mktemp("rotten-site") / "site", n=SAMPLE_N, seed=123, dead_share=DEAD_SHARE
+        )
         pytestconfig.add_cleanup(server.stop)
         _SITE["site"] = server, tmp_path_factory.mktemp("rotten-data")
     return _SITE["site"]
@@ -83,15 +86,22 @@ def output_text(cell) -> str:
 def check_chapter(path: Path, rotten_site, monkeypatch) -> None:
     """Run one chapter against the rotten site and check it ran to its end, said its coverage and warned."""
     server, data_dir = rotten_site
-    env = {"COURSE_DATA": "wikiart", "COURSE_ARCHIVE_URL": server.archive_url, "COURSE_PROFILE": "smoke",
-           "COURSE_DATA_DIR": str(data_dir), "COURSE_CHECK_FIGURES": "1"}
+    env = {
+        "COURSE_DATA": "wikiart",
+        "COURSE_ARCHIVE_URL": server.archive_url,
+        "COURSE_PROFILE": "smoke",
+        "COURSE_DATA_DIR": str(data_dir),
+        "COURSE_CHECK_FIGURES": "1",
+    }
     for key, value in env.items():  # the kernel inherits the test's environment
         monkeypatch.setenv(key, value)
     result = bookexec.execute(path, timeout=CELL_TIMEOUT)
     if result.err is not None:
         pytest.fail(re.sub(r"\x1b\[[0-9;]*m", "", bookexec.describe(path, result)), pytrace=False)
     # nbclient lets a cell whose reply it missed pass after its time limit: the kernel's idle time shows it
-    assert not bookexec.stalls(result.nb), f"{path.name}: the runner stalled after cell(s) {bookexec.stalls(result.nb)}"
+    assert not bookexec.stalls(result.nb), (
+        f"{path.name}: the runner stalled after cell(s) {bookexec.stalls(result.nb)}"
+    )
     nb, seconds = result.nb, result.time
     texts = [output_text(c) if c.cell_type == "code" else "" for c in nb.cells]
     print(f"{path.name}: ran in {seconds:.1f} s")
@@ -104,11 +114,14 @@ def check_chapter(path: Path, rotten_site, monkeypatch) -> None:
     loads = next(i for i in code if any(call in nb.cells[i].source for call in calls))
     assert said[0] <= code[min(code.index(loads) + 2, len(code) - 1)], (
         f"{path.name} says its artworks per class only in cell {said[0]}, long after loading its data "
-        f"(cell {loads})")
+        f"(cell {loads})"
+    )
     if number in IMAGE_NUMBERS:
         warned = [i for i, text in enumerate(texts) if coverage.WARNING in text and i > said[0]]
-        assert warned, (f"{path.name} computes numbers from {int(DEAD_SHARE * 100)} %-dead links' leftovers but "
-                        f"never warns that they rest on too few images")
+        assert warned, (
+            f"{path.name} computes numbers from {int(DEAD_SHARE * 100)} %-dead links' leftovers but "
+            f"never warns that they rest on too few images"
+        )
 
 
 @pytest.mark.slow

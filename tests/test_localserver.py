@@ -3,7 +3,12 @@
 import pytest
 from test_book import http_status as status  # one HTTP helper for the tests
 
-from course_utils.localserver import LocalServer, Reply, is_dead_link, sample_server
+from course_utils.datasets.localserver import (
+    LocalServer,
+    Reply,
+    is_dead_link,
+    sample_server,
+)
 
 
 def test_dead_links_are_a_fixed_share_chosen_by_name():
@@ -38,7 +43,7 @@ def test_a_share_outside_0_to_1_is_refused(tmp_path):
 
 
 def test_a_download_from_a_rotten_site_lists_every_dead_link(tmp_path):
-    from course_utils.download import download_all
+    from course_utils.data.download import download_all
 
     with sample_server(tmp_path / "site", n=40, seed=4, dead_share=0.9) as server:
         names = sorted(p.name for p in (tmp_path / "site" / "images").iterdir())

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import architecture, models, plots
+from course_utils.models import architecture, cnns
+from course_utils.plots import figures, style
 
 LATER = ["dropout", "lenet5", "lenet5_relu", "alexnet"]
 
@@ -12,7 +13,7 @@ LATER = ["dropout", "lenet5", "lenet5_relu", "alexnet"]
 @pytest.fixture(scope="module")
 def built():
     """One fresh model of each architecture."""
-    return {name: models.build(name) for name in models.NAMES}
+    return {name: cnns.build(name) for name in cnns.NAMES}
 
 
 def images(n: int, size: int = 125, seed: int = 0) -> np.ndarray:
@@ -20,17 +21,22 @@ def images(n: int, size: int = 125, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, size=(n, size, size, 3)).astype("float32")
 
 
-@pytest.mark.parametrize("name", models.NAMES)
+@pytest.mark.parametrize("name", cnns.NAMES)
 def test_parameter_count_matches_the_study(built, name):
-    assert built[name].count_params() == models.STUDY_PARAMS[name]
+    assert built[name].count_params() == cnns.STUDY_PARAMS[name]
 
 
 def test_the_study_counts_themselves():
-    assert models.STUDY_PARAMS == {"original": 1_867_815, "dropout": 1_867_815, "lenet5": 1_993_303,
-                                   "lenet5_relu": 1_993_303, "alexnet": 69_511}
+    assert cnns.STUDY_PARAMS == {
+        "original": 1_867_815,
+        "dropout": 1_867_815,
+        "lenet5": 1_993_303,
+        "lenet5_relu": 1_993_303,
+        "alexnet": 69_511,
+    }
 
 
-@pytest.mark.parametrize("name", models.NAMES)
+@pytest.mark.parametrize("name", cnns.NAMES)
 def test_output_is_seven_float32_logits(built, name):
     model = built[name]
     assert model.input_shape == (None, 125, 125, 3)
@@ -42,7 +48,7 @@ def test_output_is_seven_float32_logits(built, name):
 def test_logits_stay_float32_under_mixed_precision():
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        model = models.build("original")
+        model = cnns.build("original")
         assert model.layers[1].compute_dtype == "float16"
         assert model(images(2)).dtype == "float32"
     finally:
@@ -63,7 +69,7 @@ def test_later_models_augment_first_then_rescale(built, name):
 
 
 def test_augmentation_settings_are_the_studys():
-    flip, rotation, zoom = models.augmentation().layers
+    flip, rotation, zoom = cnns.augmentation().layers
     assert flip.mode == "horizontal"
     assert rotation.factor in (0.1, (-0.1, 0.1))
     assert zoom.height_factor in (0.1, (-0.1, 0.1))
@@ -71,7 +77,7 @@ def test_augmentation_settings_are_the_studys():
 
 def test_augmentation_changes_images_in_training_only():
     x = images(4, 64)
-    block = models.augmentation()
+    block = cnns.augmentation()
     np.testing.assert_array_equal(np.asarray(block(x, training=False)), x)
     assert not np.allclose(np.asarray(block(x, training=True)), x)
 
@@ -98,13 +104,13 @@ def test_lenet_activations(built, name, activation):
 
 def test_unknown_model_name_is_named_in_the_error():
     with pytest.raises(ValueError, match="'vgg16'"):
-        models.build("vgg16")
+        cnns.build("vgg16")
 
 
-@pytest.mark.parametrize("name", models.NAMES)
+@pytest.mark.parametrize("name", cnns.NAMES)
 def test_one_training_step_runs_and_changes_the_weights(name):
     keras.utils.set_random_seed(1)
-    model = models.build(name, input_shape=(32, 32, 3)) if name != "alexnet" else models.build(name)
+    model = cnns.build(name, input_shape=(32, 32, 3)) if name != "alexnet" else cnns.build(name)
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     size = model.input_shape[1]
     x, y = images(4, size), np.array([0, 1, 4, 5])
@@ -116,10 +122,11 @@ def test_one_training_step_runs_and_changes_the_weights(name):
 
 # --- architecture.py ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", models.NAMES)
+
+@pytest.mark.parametrize("name", cnns.NAMES)
 def test_layer_table_sums_to_the_count(built, name):
     table = architecture.layer_table(built[name])
-    assert table["parameters"].sum() == models.STUDY_PARAMS[name]
+    assert table["parameters"].sum() == cnns.STUDY_PARAMS[name]
     assert list(table.columns) == ["layer", "type", "output shape", "parameters", "arithmetic"]
 
 
@@ -143,7 +150,7 @@ def test_parameter_budget_splits_every_parameter(built):
     budget = architecture.parameter_budget({n: architecture.layer_table(m) for n, m in built.items()})
     assert budget.loc["original", "first dense (after flatten)"] == 14400 * 128 + 128
     assert budget.loc["alexnet", "first dense (after flatten)"] == 256 * 128 + 128
-    assert budget["total"].to_dict() == models.STUDY_PARAMS
+    assert budget["total"].to_dict() == cnns.STUDY_PARAMS
 
 
 def test_outputs_of_the_first_conv(built):
@@ -180,7 +187,7 @@ def test_activation_slopes():
 
 def test_gradient_sizes_and_saturation():
     keras.utils.set_random_seed(2)
-    model = models.build("lenet5", input_shape=(32, 32, 3))
+    model = cnns.build("lenet5", input_shape=(32, 32, 3))
     sizes = architecture.gradient_sizes(model, images(4, 32), np.array([0, 1, 2, 3]))
     assert len(sizes) == 5 and (sizes > 0).all() and np.isfinite(sizes).all()
     dense = architecture.first_layer(model, "Dense")
@@ -191,12 +198,12 @@ def test_gradient_sizes_and_saturation():
 
 def test_saturation_and_dead_units_are_measured_where_they_are():
     keras.utils.set_random_seed(3)
-    relu = models.build("lenet5_relu", input_shape=(32, 32, 3))
+    relu = cnns.build("lenet5_relu", input_shape=(32, 32, 3))
     dense = architecture.first_layer(relu, "Dense")
     relu.get_layer(dense).bias.assign(-1e3 * np.ones(128))  # every unit off for every image: all dead
     assert architecture.dead_share(relu, images(4, 32), dense) == 1.0
     assert architecture.saturated_share(relu, images(4, 32), dense) == 1.0  # for ReLU: the share at zero
-    tanh = models.build("lenet5", input_shape=(32, 32, 3))
+    tanh = cnns.build("lenet5", input_shape=(32, 32, 3))
     dense = architecture.first_layer(tanh, "Dense")
     tanh.get_layer(dense).bias.assign(1e3 * np.ones(128))  # pushed far into the flat part
     assert architecture.saturated_share(tanh, images(4, 32), dense) == 1.0
@@ -204,17 +211,20 @@ def test_saturation_and_dead_units_are_measured_where_they_are():
 
 # --- the plots chapters 05–09 draw --------------------------------------------------------------------------------
 
+
 def test_chapter_figures_follow_the_house_style(built):
-    plots.use_style()
+    style.use_style()
     x = images(3, 16).astype(np.uint8)
     tables = {n: architecture.layer_table(m) for n, m in built.items()}
-    figures = [
-        plots.batch_grid(x, [0, 4, 5], ["A", "B", "C", "D", "E", "F", "G"], ncols=3),
-        plots.feature_map_grid(np.random.default_rng(0).random((1, 8, 8, 4)), image=x[0], ncols=5),
-        plots.activation_curves(architecture.activation_table()),
-        plots.gradient_bars({"a": architecture.pd.Series([1e-3, 1e-2]), "b": architecture.pd.Series([2e-3, 3e-3])}),
-        plots.parameter_budget_bars(architecture.parameter_budget(tables)),
+    drawn = [
+        figures.batch_grid(x, [0, 4, 5], ["A", "B", "C", "D", "E", "F", "G"], ncols=3),
+        figures.feature_map_grid(np.random.default_rng(0).random((1, 8, 8, 4)), image=x[0], ncols=5),
+        figures.activation_curves(architecture.activation_table()),
+        figures.gradient_bars(
+            {"a": architecture.pd.Series([1e-3, 1e-2]), "b": architecture.pd.Series([2e-3, 3e-3])}
+        ),
+        figures.parameter_budget_bars(architecture.parameter_budget(tables)),
     ]
-    for fig in figures:
-        assert plots.check_figure(fig) == []
-    assert [ax.get_title() for ax in figures[0].axes[:3]] == ["A", "E", "F"]
+    for fig in drawn:
+        assert style.check_figure(fig) == []
+    assert [ax.get_title() for ax in drawn[0].axes[:3]] == ["A", "E", "F"]

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils import pipeline
+from course_utils.datasets import pipeline
+from course_utils.datasets.pipeline import load_split
 from course_utils.labels import CLASS_NAMES
-from course_utils.pipeline import load_split
 
 COUNTS = [6, 3, 4, 0, 20, 31, 9]  # like the real data: one class empty, one about half
 SIZE = 16
@@ -59,7 +59,9 @@ def test_study_split_is_image_dataset_from_directorys(folder):
 
 
 def test_another_seed_gives_another_split(folder):
-    assert load_split(folder, seed=1, image_size=SIZE).val_ids != load_split(folder, seed=2, image_size=SIZE).val_ids
+    assert (
+        load_split(folder, seed=1, image_size=SIZE).val_ids != load_split(folder, seed=2, image_size=SIZE).val_ids
+    )
 
 
 @pytest.mark.parametrize("stratified", [False, True])
@@ -137,7 +139,9 @@ def make_folder(root: Path, counts: list[int]) -> Path:
     for k, (name, count) in enumerate(zip(CLASS_NAMES, counts)):
         (root / name).mkdir(parents=True)
         for i in range(count):
-            Image.fromarray(np.full((SIZE, SIZE, 3), colour_of(k), dtype=np.uint8)).save(root / name / f"{k}{i:03d}.jpg")
+            Image.fromarray(np.full((SIZE, SIZE, 3), colour_of(k), dtype=np.uint8)).save(
+                root / name / f"{k}{i:03d}.jpg"
+            )
     return root
 
 
@@ -148,10 +152,21 @@ def test_a_few_images_still_split_and_empty_classes_stay_named(tmp_path):
     assert len(split.y_train) + len(split.y_val) == 6 and len(split.y_val) == 1  # int(0.2 × 6) = 1
 
 
-@pytest.mark.parametrize("counts", [
-    [0, 0, 0, 0, 2, 2, 1],  # round(0.2 × 2) = 0 each: the largest class (Calm, the first of two) gives one image
-    [1, 0, 0, 0, 3, 1, 0],  # the single images stay in training; round(0.2 × 3) = 1 Calm image
-])
+@pytest.mark.parametrize(
+    "counts",
+    [
+        [
+            0,
+            0,
+            0,
+            0,
+            2,
+            2,
+            1,
+        ],  # round(0.2 × 2) = 0 each: the largest class (Calm, the first of two) gives one image
+        [1, 0, 0, 0, 3, 1, 0],  # the single images stay in training; round(0.2 × 3) = 1 Calm image
+    ],
+)
 def test_a_stratified_split_of_tiny_classes_has_a_validation_image(tmp_path, counts):
     split = load_split(make_folder(tmp_path, counts), image_size=SIZE, stratified=True)
     assert np.bincount(split.y_val, minlength=7).tolist() == [0, 0, 0, 0, 1, 0, 0]
@@ -160,6 +175,9 @@ def test_a_stratified_split_of_tiny_classes_has_a_validation_image(tmp_path, cou
 
 @pytest.mark.parametrize("n", [0, 1, 4])
 def test_too_few_images_to_split_is_a_clear_error(tmp_path, n):
-    with pytest.raises(ValueError, match=rf"{n} image\(s\) in the class folders, too few for a 20% validation split "
-                                         r"\(it needs at least 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"{n} image\(s\) in the class folders, too few for a 20% validation split "
+        r"\(it needs at least 5\)",
+    ):
         load_split(make_folder(tmp_path, [0, 0, 0, 0, n, 0, 0]), image_size=SIZE)

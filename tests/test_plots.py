@@ -10,7 +10,7 @@ import pytest
 import seaborn as sns
 from matplotlib.colors import to_hex
 
-from course_utils import plots
+from course_utils.plots import figures, style
 
 
 @pytest.fixture(autouse=True)
@@ -21,18 +21,18 @@ def close_figures():
 
 def test_style_sets_palette_fonts_and_colour_map():
     matplotlib.rcdefaults()
-    plots.use_style()
+    style.use_style()
     rc = matplotlib.rcParams
-    assert [to_hex(c["color"]).upper() for c in rc["axes.prop_cycle"]] == list(plots.PALETTE)
-    assert [to_hex(c).upper() for c in sns.color_palette()] == list(plots.PALETTE)
+    assert [to_hex(c["color"]).upper() for c in rc["axes.prop_cycle"]] == list(style.PALETTE)
+    assert [to_hex(c).upper() for c in sns.color_palette()] == list(style.PALETTE)
     assert (rc["font.size"], rc["axes.titlesize"], rc["axes.labelsize"]) == (12, 14, 12)
     assert rc["xtick.labelsize"] == rc["ytick.labelsize"] == rc["legend.fontsize"] == 11
-    assert rc["image.cmap"] == plots.SEQUENTIAL
+    assert rc["image.cmap"] == style.SEQUENTIAL
 
 
 def test_palette_is_okabe_ito_and_quadrants_use_it():
-    assert len(set(plots.PALETTE)) == 8
-    assert set(plots.QUADRANT_COLOURS.values()) <= set(plots.PALETTE)
+    assert len(set(style.PALETTE)) == 8
+    assert set(style.QUADRANT_COLOURS.values()) <= set(style.PALETTE)
 
 
 def labelled_plot():
@@ -44,18 +44,21 @@ def labelled_plot():
 
 def test_a_complete_figure_has_no_problems():
     fig, _ = labelled_plot()
-    assert plots.check_figure(fig) == []
+    assert style.check_figure(fig) == []
 
 
 def test_missing_title_and_labels_are_named():
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
-    problems = plots.check_figure(fig)
-    assert problems == ["no title: give the figure a suptitle or each plot a title",
-                        "plot 1 has no x-axis label", "plot 1 has no y-axis label"]
+    problems = style.check_figure(fig)
+    assert problems == [
+        "no title: give the figure a suptitle or each plot a title",
+        "plot 1 has no x-axis label",
+        "plot 1 has no y-axis label",
+    ]
     ax.set_ylabel("y")
     fig.suptitle("Figure title")
-    assert plots.check_figure(fig) == ["plot 1 has no x-axis label"]
+    assert style.check_figure(fig) == ["plot 1 has no x-axis label"]
 
 
 def test_images_switched_off_axes_colour_bars_and_pies_need_no_axis_labels():
@@ -65,14 +68,14 @@ def test_images_switched_off_axes_colour_bars_and_pies_need_no_axis_labels():
     off.axis("off")
     pie.pie([1, 2])
     fig.suptitle("Exempt plots")
-    assert plots.check_figure(fig) == []
+    assert style.check_figure(fig) == []
 
 
 def test_a_heatmap_needs_labels_and_shared_axes_share_them():
     fig, ax = plt.subplots()
     sns.heatmap(np.eye(3), ax=ax)
     ax.set_title("Confusion matrix")
-    assert "plot 1 ('Confusion matrix') has no x-axis label" in plots.check_figure(fig)
+    assert "plot 1 ('Confusion matrix') has no x-axis label" in style.check_figure(fig)
     fig, axes = plt.subplots(2, 2, sharex=True, sharey=True)
     for ax in axes.flat:
         ax.plot([0, 1])
@@ -81,7 +84,7 @@ def test_a_heatmap_needs_labels_and_shared_axes_share_them():
     axes[1, 1].set(xlabel="x")
     axes[0, 0].set(ylabel="y")
     fig.suptitle("A grid")
-    assert plots.check_figure(fig) == []
+    assert style.check_figure(fig) == []
 
 
 def test_the_package_plot_helpers_pass_the_check(tmp_path):
@@ -91,20 +94,25 @@ def test_the_package_plot_helpers_pass_the_check(tmp_path):
     for i in range(3):
         paths.append(tmp_path / f"{i}.png")
         Image.new("RGB", (8, 8), (40 * i, 0, 0)).save(paths[-1])
-    assert plots.check_figure(plots.image_grid(paths, ["a", "b", "c"], ncols=2)) == []
-    history = {"epoch": [1, 2], "accuracy": [0.4, 0.5], "val_accuracy": [0.4, 0.45], "loss": [1.2, 1.0],
-               "val_loss": [1.3, 1.2]}
-    assert plots.check_figure(plots.training_curves({"run": history})) == []
+    assert style.check_figure(figures.image_grid(paths, ["a", "b", "c"], ncols=2)) == []
+    history = {
+        "epoch": [1, 2],
+        "accuracy": [0.4, 0.5],
+        "val_accuracy": [0.4, 0.45],
+        "loss": [1.2, 1.0],
+        "val_loss": [1.3, 1.2],
+    }
+    assert style.check_figure(figures.training_curves({"run": history})) == []
 
 
 def test_open_figures_are_checked_once_each():
     fig, ax = plt.subplots()
     ax.plot([0, 1])
-    with pytest.raises(plots.FigureStyleError, match=r"figure \d+: no title"):
-        plots.check_open_figures()
-    plots.check_open_figures()  # reported once, not again in the next cell
+    with pytest.raises(style.FigureStyleError, match=r"figure \d+: no title"):
+        style.check_open_figures()
+    style.check_open_figures()  # reported once, not again in the next cell
     labelled_plot()
-    plots.check_open_figures()
+    style.check_open_figures()
 
 
 @pytest.mark.slow
@@ -114,8 +122,8 @@ def test_a_cell_with_an_unlabelled_figure_fails_in_a_kernel():
     from nbclient import NotebookClient
 
     cells = [
-        "import matplotlib.pyplot as plt\nfrom course_utils import plots",  # the inline backend hooks in first
-        "plots.check_figures_after_each_cell()",
+        "import matplotlib.pyplot as plt\nfrom course_utils.plots import style",  # the inline backend hooks in first
+        "style.check_figures_after_each_cell()",
         "fig, ax = plt.subplots()\nax.plot([0, 1])",
         "fig, ax = plt.subplots()\nax.plot([0, 1])\nax.set(title='t', xlabel='x', ylabel='y')",
     ]

@@ -11,13 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from test_cli_classes import (
+    cli,  # the command line run in this process (tests/ is on sys.path)
+)
 
-from course_utils import schema
-from course_utils.annotations import read_table, shares
+from course_utils.data import schema
+from course_utils.data.annotations import read_table, shares
+from course_utils.datasets.prepare import LABELS_FILE, layout_tree, prepare, read_labels
+from course_utils.datasets.sample import write_sample
 from course_utils.labels import CLASS_NAMES, label_table, va_targets
-from course_utils.prepare import LABELS_FILE, layout_tree, prepare, read_labels
-from course_utils.sample import write_sample
-from test_cli_classes import cli  # the command line run in this process (tests/ is on sys.path)
 
 N = 80
 
@@ -47,8 +49,11 @@ def prepared(data, tmp_path_factory):
 
 def snapshot(folder):
     """Every file under a folder with its bytes and modification time."""
-    return {p.relative_to(folder): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(folder): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_one_folder_per_class_with_images_named_by_id(data, prepared):
@@ -93,7 +98,9 @@ def test_labels_csv_keeps_every_artwork(data, prepared):
     values = shares(read_table(root / schema.ARCHIVE_FOLDER / schema.ALL_FILE), "art")
     np.testing.assert_allclose(table[[f"share {e}" for e in schema.EMOTIONS]].to_numpy(), values.to_numpy())
     np.testing.assert_allclose(table[["valence", "arousal"]].to_numpy(), va_targets(values).to_numpy())
-    assert {"Style", "Category", "Face/body", "Ave. art rating", "Calm", "merged Calm", "class index"} <= set(table)
+    assert {"Style", "Category", "Face/body", "Ave. art rating", "Calm", "merged Calm", "class index"} <= set(
+        table
+    )
 
 
 def test_labels_csv_carries_the_archives_style_and_year_with_the_parsed_years(data, prepared):
@@ -130,7 +137,8 @@ def test_another_threshold_and_size_rebuild_the_folders(data, tmp_path):
     labels = label_table(shares(read_table(root / schema.ARCHIVE_FOLDER / schema.ALL_FILE), "art"), 0.5)
     wanted = labels["class"].dropna().drop(removed, errors="ignore")
     assert sorted(p.relative_to(out).as_posix() for p in out.glob("*/*.jpg")) == sorted(
-        f"{c}/{i}.jpg" for i, c in wanted.items())
+        f"{c}/{i}.jpg" for i, c in wanted.items()
+    )
     assert report.written == len(wanted)
     with Image.open(next(out.glob("*/*.jpg"))) as im:
         assert im.size == (32, 32)
@@ -143,8 +151,9 @@ def test_loadable_by_keras_with_the_studys_class_names(prepared):
     import keras
 
     out, report = prepared
-    ds = keras.utils.image_dataset_from_directory(out, image_size=(125, 125), batch_size=16, shuffle=False,
-                                                  verbose=False)
+    ds = keras.utils.image_dataset_from_directory(
+        out, image_size=(125, 125), batch_size=16, shuffle=False, verbose=False
+    )
     assert ds.class_names == list(CLASS_NAMES)
     labels = np.concatenate([y.numpy() for _, y in ds])
     assert len(labels) == sum(report.counts.values())
@@ -155,8 +164,10 @@ def test_layout_tree_shows_every_folder_with_its_count(prepared):
     out, report = prepared
     tree = layout_tree(out)
     for cls in CLASS_NAMES:
-        assert any(line.startswith(("├── ", "└── ")) and f"{cls}/" in line and f"{report.counts[cls]} images" in line
-                   for line in tree.splitlines()), cls
+        assert any(
+            line.startswith(("├── ", "└── ")) and f"{cls}/" in line and f"{report.counts[cls]} images" in line
+            for line in tree.splitlines()
+        ), cls
     assert LABELS_FILE in tree
 
 
@@ -168,8 +179,21 @@ def test_read_labels_of_an_unprepared_folder_says_what_to_run(tmp_path):
 def test_cli_prepare_prints_the_summary(data, tmp_path):
     root, _, removed = data
     out = tmp_path / "cli"
-    res = run_cli("prepare", "--data", str(root), "--out", str(out), "--scope", "image", "--threshold", "0.3",
-                  "--size", "48", "--resize", "crop")
+    res = run_cli(
+        "prepare",
+        "--data",
+        str(root),
+        "--out",
+        str(out),
+        "--scope",
+        "image",
+        "--threshold",
+        "0.3",
+        "--size",
+        "48",
+        "--resize",
+        "crop",
+    )
     assert res.returncode == 0, res.stderr
     labels = label_table(shares(read_table(root / schema.ARCHIVE_FOLDER / schema.ALL_FILE), "image"), 0.3)
     missing = [i for i in removed if pd.notna(labels.loc[i, "class"])]  # labelled in this scope, without image
@@ -181,28 +205,32 @@ def test_cli_prepare_prints_the_summary(data, tmp_path):
     assert '"policy": "crop"' in (out / "prepare.json").read_text()
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--data", "{tmp}/nowhere"], "nowhere: no such folder"),
-    (["--data", "{tmp}"], f"{schema.ALL_FILE}: no such file"),
-    (["--data", "{noimages}"], "images: no such folder"),
-    (["--data", "{root}", "--threshold", "1.2"], "outside (0, 1]"),
-    (["--data", "{root}", "--size", "0"], "must be at least 1"),
-    (["--data", "{root}", "--resize", "stretch"], "invalid choice: 'stretch'"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--data", "{tmp}/nowhere"], "nowhere: no such folder"),
+        (["--data", "{tmp}"], f"{schema.ALL_FILE}: no such file"),
+        (["--data", "{noimages}"], "images: no such folder"),
+        (["--data", "{root}", "--threshold", "1.2"], "outside (0, 1]"),
+        (["--data", "{root}", "--size", "0"], "must be at least 1"),
+        (["--data", "{root}", "--resize", "stretch"], "invalid choice: 'stretch'"),
+    ],
+)
 def test_cli_prepare_bad_input_is_one_line(data, tmp_path, args, words):
     root, _, _ = data
     noimages = tmp_path / "noimages"
     shutil.copytree(root / schema.ARCHIVE_FOLDER, noimages / schema.ARCHIVE_FOLDER)
-    res = cli("prepare", *[a.format(tmp=tmp_path, root=root, noimages=noimages) for a in args],
-              "--out", tmp_path / "out")
+    res = cli(
+        "prepare", *[a.format(tmp=tmp_path, root=root, noimages=noimages) for a in args], "--out", tmp_path / "out"
+    )
     assert res.returncode == 2 and words in res.stderr, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
 
 
 def test_class_folders_are_rebuilt_when_the_archive_or_the_images_change(tmp_path):
-    from course_utils.data import Source, prepared_is_current
-    from course_utils.prepare import prepare
-    from course_utils.sample import write_sample
+    from course_utils.datasets.prepare import prepare
+    from course_utils.datasets.sample import write_sample
+    from course_utils.datasets.source import Source, prepared_is_current
 
     write_sample(tmp_path / "data", n=60, seed=5)
     source = Source("wikiart", tmp_path / "data", "test")

@@ -12,8 +12,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from course_utils import retrieval  # noqa: E402
+from course_utils.analysis import retrieval
 from course_utils.labels import QUADRANTS  # noqa: E402
+from course_utils.plots import retrieval_plots
 
 # Quadrant centres of the plane, and a gallery of 20 artworks: 8 Euphoric, 6 Calm, 4 Aggressive, 2 Melancholy.
 CENTRES = {"Aggressive": (-0.5, 0.5), "Euphoric": (0.5, 0.5), "Melancholy": (-0.5, -0.5), "Calm": (0.5, -0.5)}
@@ -35,8 +36,15 @@ def constructed_gallery(tmp_path=None, predicted_right=True) -> retrieval.Galler
         for i in ids:
             Image.new("RGB", (8, 8), (200, 100, 50)).save(tmp_path / f"{i}.png")
             paths.append(tmp_path / f"{i}.png")
-    return retrieval.Gallery(ids=ids, paths=paths, points=points, features=features, flags=flags, classes=own,
-                             true_points=np.array([CENTRES[q] for q in own]))
+    return retrieval.Gallery(
+        ids=ids,
+        paths=paths,
+        points=points,
+        features=features,
+        flags=flags,
+        classes=own,
+        true_points=np.array([CENTRES[q] for q in own]),
+    )
 
 
 def test_precision_at_k_counts_relevant_answers_among_the_first_k():
@@ -96,22 +104,30 @@ def test_word_and_quadrant_queries():
     ranking, quadrant = retrieval.query(gallery, "sadness")
     assert quadrant == "Melancholy" and set(ranking[:2]) == {18, 19}
     assert retrieval.query(gallery, "Calm")[1] == "Calm"
-    assert retrieval.query_choices()[:4] == list(QUADRANTS) and len(retrieval.query_choices()) == 24
+    assert retrieval_plots.query_choices()[:4] == list(QUADRANTS) and len(retrieval_plots.query_choices()) == 24
 
 
 def test_embedder_and_gallery_from_a_model(tmp_path):
     import keras
     from keras import layers
 
-    model = keras.Sequential([keras.Input((8, 8, 3)), layers.Flatten(), layers.Dense(5, name="features"),
-                              layers.Dense(2, name="va")])
+    model = keras.Sequential(
+        [keras.Input((8, 8, 3)), layers.Flatten(), layers.Dense(5, name="features"), layers.Dense(2, name="va")]
+    )
     images = np.random.default_rng(0).integers(0, 256, (3, 8, 8, 3)).astype("float32")
     features, points = retrieval.embedder(model).predict(images, verbose=0)
     assert features.shape == (3, 5)
     np.testing.assert_allclose(points, model.predict(images, verbose=0), rtol=1e-5)
     ids = [f"{i:024x}" for i in range(3)]
-    table = pd.DataFrame({**{q: [True, False, False] for q in QUADRANTS}, "class": ["Calm"] * 3,
-                          "valence": [0.1, 0.2, 0.3], "arousal": [0.0, -0.1, 0.4]}, index=ids)
+    table = pd.DataFrame(
+        {
+            **{q: [True, False, False] for q in QUADRANTS},
+            "class": ["Calm"] * 3,
+            "valence": [0.1, 0.2, 0.3],
+            "arousal": [0.0, -0.1, 0.4],
+        },
+        index=ids,
+    )
     gallery = retrieval.build_gallery(model, images, ids, table, tmp_path)
     assert gallery.points.shape == (3, 2) and gallery.features.shape == (3, 5)
     assert gallery.paths[1] == tmp_path / "Calm" / f"{ids[1]}.jpg"
@@ -120,26 +136,32 @@ def test_embedder_and_gallery_from_a_model(tmp_path):
 def test_gallery_figure_puts_the_query_first(tmp_path):
     gallery = constructed_gallery(tmp_path)
     relevant = retrieval.query_relevance(gallery, "Euphoric")
-    fig = retrieval.show_results(gallery, retrieval.rank_by_example(gallery.features, 0), k=4, relevant=relevant,
-                                 query=0, title="More like this")
+    fig = retrieval_plots.show_results(
+        gallery,
+        retrieval.rank_by_example(gallery.features, 0),
+        k=4,
+        relevant=relevant,
+        query=0,
+        title="More like this",
+    )
     titles = [ax.get_title() for ax in fig.axes if ax.images]
     assert titles == ["QUERY: Euphoric", "✓ Euphoric", "✓ Euphoric", "✓ Euphoric", "✓ Euphoric"]
 
 
 def test_explorer_is_a_widget_or_none_without_ipywidgets(monkeypatch, tmp_path):
     gallery = constructed_gallery(tmp_path)
-    widget = retrieval.explorer(gallery)
+    widget = retrieval_plots.explorer(gallery)
     assert type(widget).__name__ == "VBox"
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails, as where it is not installed
-    assert retrieval.explorer(gallery) is None
+    assert retrieval_plots.explorer(gallery) is None
 
 
 def test_explorer_redraws_a_picture_and_holds_no_output_widget(tmp_path):
     import ipywidgets as widgets
 
     gallery = constructed_gallery(tmp_path)
-    box = retrieval.explorer(gallery, k=4)
-    (choice, size), picture = box.children[0].children, box.children[1]
+    box = retrieval_plots.explorer(gallery, k=4)
+    (choice, _size), picture = box.children[0].children, box.children[1]
 
     def parts(widget):
         return [widget] + [p for child in getattr(widget, "children", ()) for p in parts(child)]
@@ -155,8 +177,15 @@ def test_explorer_redraws_a_picture_and_holds_no_output_widget(tmp_path):
 def small_gallery(n: int) -> retrieval.Gallery:
     """The first ``n`` artworks of the constructed gallery (what link rot leaves of a validation set)."""
     full = constructed_gallery()
-    return retrieval.Gallery(ids=full.ids[:n], paths=[], points=full.points[:n], features=full.features[:n],
-                             flags=full.flags.iloc[:n], classes=full.classes[:n], true_points=full.true_points[:n])
+    return retrieval.Gallery(
+        ids=full.ids[:n],
+        paths=[],
+        points=full.points[:n],
+        features=full.features[:n],
+        flags=full.flags.iloc[:n],
+        classes=full.classes[:n],
+        true_points=full.true_points[:n],
+    )
 
 
 def test_a_gallery_smaller_than_k_is_ranked_whole():
@@ -166,8 +195,9 @@ def test_a_gallery_smaller_than_k_is_ranked_whole():
     assert table.loc["Euphoric", ["relevant in gallery", "best possible@10", "precision@10"]].tolist() == [3, 1, 1]
     assert table.loc["Calm", ["relevant in gallery", "best possible@10", "precision@10"]].tolist() == [0, 0, 0]
     warnings = retrieval.gallery_warnings(gallery, table, k=10)
-    assert warnings[0].startswith("WARNING (too few images): the gallery holds only 3 artworks (fewer than 50); "
-                                  "fewer than k = 10")
+    assert warnings[0].startswith(
+        "WARNING (too few images): the gallery holds only 3 artworks (fewer than 50); fewer than k = 10"
+    )
     # even Euphoric's 3 relevant artworks are fewer than 5
     assert "all 4 quadrant queries have fewer than 5 relevant artworks in the gallery" in warnings[1]
     assert "(Aggressive 0, Euphoric 3, Melancholy 0, Calm 0)" in warnings[1]
@@ -185,7 +215,13 @@ def test_example_precision_needs_two_artworks():
 
 def test_a_large_gallery_gets_no_warning():
     gallery = constructed_gallery()
-    big = retrieval.Gallery(ids=gallery.ids * 3, paths=[], points=np.tile(gallery.points, (3, 1)),
-                            features=np.tile(gallery.features, (3, 1)), flags=pd.concat([gallery.flags] * 3),
-                            classes=gallery.classes * 3, true_points=np.tile(gallery.true_points, (3, 1)))
+    big = retrieval.Gallery(
+        ids=gallery.ids * 3,
+        paths=[],
+        points=np.tile(gallery.points, (3, 1)),
+        features=np.tile(gallery.features, (3, 1)),
+        flags=pd.concat([gallery.flags] * 3),
+        classes=gallery.classes * 3,
+        true_points=np.tile(gallery.true_points, (3, 1)),
+    )
     assert retrieval.gallery_warnings(big, retrieval.quadrant_precision(big, k=10), k=10) == []

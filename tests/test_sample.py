@@ -10,10 +10,17 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from course_utils import schema
-from course_utils.annotations import read_table, shares
+from course_utils.data import schema
+from course_utils.data.annotations import read_table, shares
+from course_utils.datasets.sample import (
+    FORMAT,
+    OFFICIAL_STYLES,
+    STAMP,
+    build_tables,
+    quota,
+    write_sample,
+)
 from course_utils.labels import class_counts, label_table, presence
-from course_utils.sample import FORMAT, OFFICIAL_STYLES, STAMP, build_tables, quota, write_sample
 
 
 def run_cli(*args):
@@ -118,7 +125,7 @@ def test_image_urls_point_at_a_local_server_when_asked(tmp_path):
     info = write_sample(tmp_path / "s", n=12, seed=4, base_url="http://127.0.0.1:9/images/")
     table = pd.read_csv(info.archive_dir / schema.ALL_FILE, sep="\t", dtype=str)
     for ident, url in zip(table["ID"], table["Image URL"]):
-        assert url.startswith("http://127.0.0.1:9/images/") and url.endswith(ident + url[url.rindex("."):])
+        assert url.startswith("http://127.0.0.1:9/images/") and url.endswith(ident + url[url.rindex(".") :])
         assert (info.images_dir / url.rsplit("/", 1)[-1]).is_file()  # what the local server serves
 
 

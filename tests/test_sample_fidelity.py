@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from course_utils.sample import write_sample
+from course_utils.datasets.sample import write_sample
 
 FULL = 4105
 ARCHIVE = "WikiArt-Emotions"
@@ -18,17 +18,53 @@ ALL, INFO, README = "WikiArt-Emotions-All.tsv", "WikiArt-info.tsv", "README.txt"
 AG = {3: "WikiArt-Emotions-Ag3.tsv", 4: "WikiArt-Emotions-Ag4.tsv", 5: "WikiArt-Emotions-Ag5.tsv"}
 ANNOTATION_FILES = (ALL, *AG.values())
 TSV_FILES = (*ANNOTATION_FILES, INFO)
-META = ["ID", "Style", "Category", "Artist", "Title", "Year", "Image URL", "Painting Info URL", "Artist Info URL",
-        "Is painting", "Face/body", "Ave. art rating"]
-EMOTIONS = ["agreeableness", "anger", "anticipation", "arrogance", "disagreeableness", "disgust", "fear",
-            "gratitude", "happiness", "humility", "love", "optimism", "pessimism", "regret", "sadness", "shame",
-            "shyness", "surprise", "trust", "neutral"]
+META = [
+    "ID",
+    "Style",
+    "Category",
+    "Artist",
+    "Title",
+    "Year",
+    "Image URL",
+    "Painting Info URL",
+    "Artist Info URL",
+    "Is painting",
+    "Face/body",
+    "Ave. art rating",
+]
+EMOTIONS = [
+    "agreeableness",
+    "anger",
+    "anticipation",
+    "arrogance",
+    "disagreeableness",
+    "disgust",
+    "fear",
+    "gratitude",
+    "happiness",
+    "humility",
+    "love",
+    "optimism",
+    "pessimism",
+    "regret",
+    "sadness",
+    "shame",
+    "shyness",
+    "surprise",
+    "trust",
+    "neutral",
+]
 SCOPES = ["Art (image+title)", "ImageOnly", "TitleOnly"]
 INFO_HEADER = ["ID", "Category", "Artist", "Title", "Year", "Image URL", "Painting Info URL", "Artist Info URL"]
-STYLES = {"Renaissance Art": 415, "Post Renaissance Art": 987, "Modern Art": 2502, "Contemporary Art": 193,
-          "Contemporary Art,Modern Art": 7, "Modern Art,Post Renaissance Art": 1}
-YEAR_SHAPES = {"year": r"\d{4}", "range": r"\d{4}-\d{4}",
-               "century": r"[IVXL]+ cent\.|[IVXL]+-[IVXL]+ cent\."}
+STYLES = {
+    "Renaissance Art": 415,
+    "Post Renaissance Art": 987,
+    "Modern Art": 2502,
+    "Contemporary Art": 193,
+    "Contemporary Art,Modern Art": 7,
+    "Modern Art,Post Renaissance Art": 1,
+}
+YEAR_SHAPES = {"year": r"\d{4}", "range": r"\d{4}-\d{4}", "century": r"[IVXL]+ cent\.|[IVXL]+-[IVXL]+ cent\."}
 
 
 @pytest.fixture(scope="module", params=[FULL, 240], ids=["full", "smoke"])

@@ -5,7 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_utils import settings as S
+from course_utils import chapter
+from course_utils.config import device
+from course_utils.config import settings as S
 
 
 @pytest.fixture
@@ -54,35 +56,40 @@ def test_bad_values_name_the_variable_and_the_allowed_values(clean_env, name, va
 def test_seed_everything_repeats_numpy_and_keras(clean_env):
     import keras
 
-    S.seed_everything(5)
+    device.seed_everything(5)
     a = (np.random.rand(3), keras.random.uniform((3,)).numpy())
-    S.seed_everything(5)
+    device.seed_everything(5)
     b = (np.random.rand(3), keras.random.uniform((3,)).numpy())
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
 
 
 def test_detect_device_on_cpu():
-    device = S.detect_device()
-    assert device.kind in ("CPU", "GPU") and device.count >= 1 and device.name
+    found = device.detect_device()
+    assert found.kind in ("CPU", "GPU") and found.count >= 1 and found.name
 
 
 def test_banner_prints_source_profile_device_seed(clean_env, tmp_path, capsys):
     clean_env.setenv("COURSE_DATA", "sample")
     clean_env.setenv("COURSE_PROFILE", "smoke")
     clean_env.setenv("COURSE_DATA_DIR", str(tmp_path))
-    S.banner()
+    chapter.banner()
     out = capsys.readouterr().out
-    for needle in ("data source : offline SAMPLE", "profile     : smoke", "device      :", "seed        : 123",
-                   "not results on WikiArt"):
+    for needle in (
+        "data source : offline SAMPLE",
+        "profile     : smoke",
+        "device      :",
+        "seed        : 123",
+        "not results on WikiArt",
+    ):
         assert needle in out
 
 
 def test_auto_falls_back_to_sample_when_unreachable(clean_env, tmp_path):
-    from course_utils import data
+    from course_utils.datasets.source import resolve_source
 
     clean_env.setenv("COURSE_PROFILE", "smoke")
     clean_env.setenv("COURSE_DATA_DIR", str(tmp_path))
     clean_env.setenv("COURSE_ARCHIVE_URL", "http://127.0.0.1:9/WikiArt-Emotions.zip")  # port 9: nothing listens
-    source = data.resolve_source()
+    source = resolve_source(S.get_settings())
     assert source.is_sample and "cannot be reached" in source.reason

@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils import plots, schema
-from course_utils import subjectivity as sj
+from course_utils.analysis import subjectivity as sj
+from course_utils.data import schema
+from course_utils.datasets.pipeline import Split
 from course_utils.labels import CLASS_NAMES, shares_frame
-from course_utils.pipeline import Split
+from course_utils.plots import style, subjectivity_plots
 
 
 def shares(**rows: dict) -> pd.DataFrame:
@@ -82,8 +83,12 @@ def test_soft_split_names_the_artwork_without_a_target():
 
 
 def test_entropy_in_bits():
-    values = shares(one={"love": 0.7}, two={"love": 0.5, "fear": 0.5}, four={"love": 0.2, "fear": 0.2,
-                    "trust": 0.2, "shame": 0.2}, none={})
+    values = shares(
+        one={"love": 0.7},
+        two={"love": 0.5, "fear": 0.5},
+        four={"love": 0.2, "fear": 0.2, "trust": 0.2, "shame": 0.2},
+        none={},
+    )
     entropy = sj.emotion_entropy(values)
     assert entropy[["one", "two", "four"]].tolist() == pytest.approx([0.0, 1.0, 2.0])
     assert math.isnan(entropy["none"])
@@ -98,20 +103,37 @@ def test_near_threshold_and_class_flips():
     )
     assert sj.near_threshold(values).tolist() == [True, True, True, False]
     flips = sj.class_flips(values)
-    assert flips.loc[0.35].to_dict() == {"labelled": 4, "same class": 2, "other class": 1, "newly labelled": 1,
-                                         "no longer labelled": 0}
-    assert flips.loc[0.45].to_dict() == {"labelled": 2, "same class": 2, "other class": 0, "newly labelled": 0,
-                                         "no longer labelled": 1}
+    assert flips.loc[0.35].to_dict() == {
+        "labelled": 4,
+        "same class": 2,
+        "other class": 1,
+        "newly labelled": 1,
+        "no longer labelled": 0,
+    }
+    assert flips.loc[0.45].to_dict() == {
+        "labelled": 2,
+        "same class": 2,
+        "other class": 0,
+        "newly labelled": 0,
+        "no longer labelled": 1,
+    }
     with pytest.raises(ValueError, match="reference threshold 0.5"):
         sj.class_flips(values, reference=0.5)
 
 
 def test_scope_agreement_identical_and_independent_scopes():
     art = shares(a={"anger": 0.5, "love": 0.1}, b={"anger": 0.1, "love": 0.5}, c={"anger": 0.6}, d={"love": 0.6})
-    table = pd.concat([art.set_axis(schema.emotion_columns("art"), axis=1),
-                       art.set_axis(schema.emotion_columns("image"), axis=1)], axis=1)
+    table = pd.concat(
+        [
+            art.set_axis(schema.emotion_columns("art"), axis=1),
+            art.set_axis(schema.emotion_columns("image"), axis=1),
+        ],
+        axis=1,
+    )
     same = sj.scope_agreement(table, "image")
-    assert same.loc["anger", "kappa"] == pytest.approx(1.0) and same.loc["anger", "correlation"] == pytest.approx(1)
+    assert same.loc["anger", "kappa"] == pytest.approx(1.0) and same.loc["anger", "correlation"] == pytest.approx(
+        1
+    )
     assert math.isnan(same.loc["fear", "kappa"])  # never present in either scope
     assert same.loc["love", "present (art)"] == 2
     flipped = table.copy()  # the image scope swaps anger and love: presence always disagrees
@@ -199,9 +221,14 @@ def test_wilson_interval_known_values():
 
 
 def test_bias_groups_and_ranking_exposure():
-    labels = pd.DataFrame({"Style": ["Modern Art", "Renaissance Art", "Contemporary Art,Modern Art"],
-                           "Category": ["Cubism,Fauvism", "Mannerism", "Abstract Art,Minimalism"],
-                           "Face/body": ["body", "none", "face"]}, index=["p", "q", "r"])
+    labels = pd.DataFrame(
+        {
+            "Style": ["Modern Art", "Renaissance Art", "Contemporary Art,Modern Art"],
+            "Category": ["Cubism,Fauvism", "Mannerism", "Abstract Art,Minimalism"],
+            "Face/body": ["body", "none", "face"],
+        },
+        index=["p", "q", "r"],
+    )
     groups = sj.bias_groups(labels)
     assert groups.loc["p"].tolist() == ["Modern Art", "Cubism", "face or body"]
     assert groups.loc["q", "Face or body"] == "none"
@@ -230,24 +257,29 @@ def test_figures_have_titles_and_labelled_axes():
     ratings = pd.Series([0.5, 1.0, -0.5], index=list("abc"))
     classes = pd.Series(["Aggressive", "Euphoric", "Calm"], index=list("abc"))
     figures = [
-        sj.plot_share_histogram(values),
-        sj.plot_entropy(sj.emotion_entropy(values), pd.Series([1, 1, 2], index=list("abc"))),
-        sj.plot_scope_agreement({"image vs art": sj.scope_agreement(both, "image")}),
-        sj.plot_reliability({"hard": sj.reliability_table(probs, y), "soft": sj.reliability_table(probs, y)}),
-        sj.plot_group_accuracy({"Style": table, "Face or body": table}),
-        sj.plot_group_confusions(y, probs.argmax(1), ["u", "v"] * 6),
-        sj.plot_rating_by_class(ratings, {"true": classes, "predicted": classes.iloc[::-1].set_axis(list("abc"))}),
+        subjectivity_plots.plot_share_histogram(values),
+        subjectivity_plots.plot_entropy(sj.emotion_entropy(values), pd.Series([1, 1, 2], index=list("abc"))),
+        subjectivity_plots.plot_scope_agreement({"image vs art": sj.scope_agreement(both, "image")}),
+        subjectivity_plots.plot_reliability(
+            {"hard": sj.reliability_table(probs, y), "soft": sj.reliability_table(probs, y)}
+        ),
+        subjectivity_plots.plot_group_accuracy({"Style": table, "Face or body": table}),
+        subjectivity_plots.plot_group_confusions(y, probs.argmax(1), ["u", "v"] * 6),
+        subjectivity_plots.plot_rating_by_class(
+            ratings, {"true": classes, "predicted": classes.iloc[::-1].set_axis(list("abc"))}
+        ),
     ]
     for fig in figures:
-        assert plots.check_figure(fig) == []
+        assert style.check_figure(fig) == []
 
 
 # --- training with soft targets -------------------------------------------------------------------------------
 
 
 def test_keras_trains_on_soft_targets(tmp_path, monkeypatch):
-    from course_utils import models, training
-    from course_utils.settings import get_settings
+    from course_utils.datasets.session import open_session
+    from course_utils.models import cnns
+    from course_utils.training import runs
 
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     rng = np.random.default_rng(0)
@@ -255,9 +287,17 @@ def test_keras_trains_on_soft_targets(tmp_path, monkeypatch):
     ids = [f"i{k}" for k in range(12)]
     split = Split(x[:8], np.zeros(8, int), x[8:], np.zeros(4, int), ids[:8], ids[8:], list(CLASS_NAMES))
     targets = pd.DataFrame(rng.dirichlet(np.ones(7), size=12), index=ids, columns=list(CLASS_NAMES))
-    run = training.train(lambda: models.original((16, 16, 3), 7), sj.soft_split(split, targets), get_settings(),
-                         epochs=1, batch_size=4, loss=sj.soft_loss(), metrics=sj.soft_metrics(), save=False,
-                         verbose=0)
+    run = runs.train(
+        lambda: cnns.original((16, 16, 3), 7),
+        sj.soft_split(split, targets),
+        open_session(),
+        epochs=1,
+        batch_size=4,
+        loss=sj.soft_loss(),
+        metrics=sj.soft_metrics(),
+        save=False,
+        verbose=0,
+    )
     assert run.val_logits.shape == (4, 7) and run.val_true.shape == (4, 7)
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(run.history.columns)
     assert np.isfinite(run.history["loss"]).all()

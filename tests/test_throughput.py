@@ -4,11 +4,13 @@ import math
 
 import pytest
 
-from course_utils import models, throughput
+from course_utils.models import cnns
+from course_utils.plots import throughput_plots
+from course_utils.training import throughput
 
 
 def test_original_cnn_flops_match_a_hand_count():
-    table = throughput.layer_flops(models.build("original")).set_index("layer")
+    table = throughput.layer_flops(cnns.build("original")).set_index("layer")
     convs = table[table["kind"] == "Conv2D"]["forward_flops"].tolist()
     # same padding: 125×125 → 62×62 → 31×31 after each 2×2 pooling; 2 FLOPs per multiply–add
     assert convs == [2 * 125 * 125 * 16 * 3 * 3 * 3, 2 * 62 * 62 * 32 * 3 * 3 * 16, 2 * 31 * 31 * 64 * 3 * 3 * 32]
@@ -16,12 +18,12 @@ def test_original_cnn_flops_match_a_hand_count():
     assert dense == [2 * 15 * 15 * 64 * 128, 2 * 128 * 7]
     assert (table[~table["kind"].isin(["Conv2D", "Dense"])]["forward_flops"] == 0).all()
     # backward = 2 × forward, except the first convolution, which needs no gradient for its input (the image)
-    assert throughput.training_flops(models.build("original")) == 3 * table["forward_flops"].sum() - convs[0]
+    assert throughput.training_flops(cnns.build("original")) == 3 * table["forward_flops"].sum() - convs[0]
 
 
-@pytest.mark.parametrize("name", models.NAMES)
+@pytest.mark.parametrize("name", cnns.NAMES)
 def test_every_model_has_a_shape_chain_ending_in_the_logits(name):
-    table = throughput.layer_flops(models.build(name))
+    table = throughput.layer_flops(cnns.build(name))
     assert table["output"].iloc[-1] == (7,)
     assert table["forward_flops"].sum() > 1e7  # tens of millions of FLOPs per image, not zero or a miscount
 
@@ -36,8 +38,8 @@ def test_nested_blocks_with_weights_are_refused_rather_than_counted_as_zero():
 
 
 def test_the_augmented_models_count_the_same_convolutions_as_their_plain_twin():
-    assert throughput.training_flops(models.build("dropout")) == throughput.training_flops(models.build("original"))
-    assert throughput.training_flops(models.build("lenet5")) == throughput.training_flops(models.build("lenet5_relu"))
+    assert throughput.training_flops(cnns.build("dropout")) == throughput.training_flops(cnns.build("original"))
+    assert throughput.training_flops(cnns.build("lenet5")) == throughput.training_flops(cnns.build("lenet5_relu"))
 
 
 def test_rates_are_positive_and_finite():
@@ -48,11 +50,11 @@ def test_rates_are_positive_and_finite():
 
 
 def test_layer_times_cover_every_layer_and_plot(tmp_path):
-    net = models.build("original", input_shape=(32, 32, 3))
+    net = cnns.build("original", input_shape=(32, 32, 3))
     table = throughput.layer_times(net, batch_size=2, repeats=1, reps=1)
     assert list(table["layer"]) == [layer.name for layer in net.layers]
     assert (table["seconds_per_batch"] > 0).all()
-    fig = throughput.plot_layer_times(table, peak_flops=1e10)
+    fig = throughput_plots.plot_layer_times(table, peak_flops=1e10)
     ax = fig.axes[0]
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     assert len(ax.patches) == 2 * len(table)

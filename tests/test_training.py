@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils import study, training
-from course_utils.pipeline import Split, load_split
-from course_utils.settings import Settings
+from course_utils.analysis import study
+from course_utils.config.settings import Settings
+from course_utils.datasets.pipeline import Split, load_split
+from course_utils.datasets.session import Session, open_session
+from course_utils.training import runs
 
 CLASS_NAMES = [f"class {k}" for k in range(7)]
 
@@ -24,27 +26,29 @@ def tiny_split(seed: int = 0, n_train: int = 24, n_val: int = 8, size: int = 32)
         y_train=rng.integers(0, 7, n_train).astype(np.int32),
         x_val=rng.integers(0, 256, (n_val, size, size, 3), dtype=np.uint8),
         y_val=np.array([5, 5, 5, 4, 4, 0, 5, 1][:n_val], dtype=np.int32),
-        train_ids=[f"t{i:03d}" for i in range(n_train)], val_ids=[f"v{i:03d}" for i in range(n_val)],
-        class_names=CLASS_NAMES, seed=seed,
+        train_ids=[f"t{i:03d}" for i in range(n_train)],
+        val_ids=[f"v{i:03d}" for i in range(n_val)],
+        class_names=CLASS_NAMES,
+        seed=seed,
     )
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> Settings:
-    return Settings(data="sample", profile="smoke", data_dir=tmp_path_factory.mktemp("data"), seed=7)
+def settings(tmp_path_factory) -> Session:
+    return open_session(Settings(data="sample", profile="smoke", data_dir=tmp_path_factory.mktemp("data"), seed=7))
 
 
 @pytest.fixture(scope="module")
 def run(settings):
     """One short saved run of the original CNN on the tiny split."""
-    return training.train("original", tiny_split(), settings, epochs=2, verbose=0)
+    return runs.train("original", tiny_split(), settings, epochs=2, verbose=0)
 
 
 def test_epochs_per_profile():
-    assert training.epochs_for("original", "full") == 10
-    assert {training.epochs_for(n, "full") for n in ("dropout", "lenet5", "lenet5_relu", "alexnet")} == {15}
-    assert training.epochs_for("original", "smoke") == training.epochs_for("alexnet", "smoke") == 2
-    assert training.epochs_for("original", "quick") < training.epochs_for("original", "full")
+    assert runs.epochs_for("original", "full") == 10
+    assert {runs.epochs_for(n, "full") for n in ("dropout", "lenet5", "lenet5_relu", "alexnet")} == {15}
+    assert runs.epochs_for("original", "smoke") == runs.epochs_for("alexnet", "smoke") == 2
+    assert runs.epochs_for("original", "quick") < runs.epochs_for("original", "full")
 
 
 def test_history_columns_and_values(run):
@@ -58,9 +62,9 @@ def test_history_columns_and_values(run):
 
 
 def test_saved_run_reads_back(run, settings):
-    folder = training.run_folder("original", settings)
+    folder = runs.run_folder("original", settings)
     assert folder == settings.data_dir / "runs" / "sample-n240-seed7" / "smoke" / "original-seed7"
-    loaded = training.load_run("original", settings)
+    loaded = runs.load_run("original", settings)
     pd.testing.assert_frame_equal(loaded.history, run.history)
     np.testing.assert_allclose(loaded.val_logits, run.val_logits)
     assert loaded.val_ids == run.val_ids and loaded.class_names == CLASS_NAMES and loaded.model is None
@@ -68,44 +72,45 @@ def test_saved_run_reads_back(run, settings):
 
 
 def test_load_run_of_an_untrained_model_is_none(settings):
-    assert training.load_run("never-trained", settings) is None
+    assert runs.load_run("never-trained", settings) is None
 
 
 def test_train_or_load_does_not_retrain(run, settings, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("train_or_load trained although a saved run exists")
 
-    monkeypatch.setattr(training, "train", no_training)
-    again = training.train_or_load("original", tiny_split(), settings)
+    monkeypatch.setattr(runs, "train", no_training)
+    again = runs.train_or_load("original", tiny_split(), settings)
     np.testing.assert_allclose(again.val_logits, run.val_logits)
 
 
 def test_train_or_load_retrains_for_other_validation_images(run, settings, monkeypatch):
     calls = []
-    monkeypatch.setattr(training, "train", lambda *args, **kwargs: calls.append(args) or "trained")
+    monkeypatch.setattr(runs, "train", lambda *args, **kwargs: calls.append(args) or "trained")
     other = tiny_split()
     other.val_ids = [f"w{i}" for i in range(len(other.val_ids))]
-    assert training.train_or_load("original", other, settings) == "trained" and len(calls) == 1
+    assert runs.train_or_load("original", other, settings) == "trained" and len(calls) == 1
 
 
 def test_early_stopping_and_checkpoint(tmp_path, settings):
-    callbacks = training.standard_callbacks(early_stopping=1, checkpoint_dir=tmp_path / "ckpt")
+    callbacks = runs.standard_callbacks(early_stopping=1, checkpoint_dir=tmp_path / "ckpt")
     assert [type(c).__name__ for c in callbacks] == ["EarlyStopping", "ModelCheckpoint"]
-    result = training.train("original", tiny_split(), settings, epochs=2, callbacks=callbacks, save=False,
-                            verbose=0)
+    result = runs.train("original", tiny_split(), settings, epochs=2, callbacks=callbacks, save=False, verbose=0)
     assert result.epochs in (1, 2) and (tmp_path / "ckpt" / "best.keras").is_file()
-    assert training.standard_callbacks() == []
+    assert runs.standard_callbacks() == []
     with pytest.raises(ValueError, match="early_stopping=0"):
-        training.standard_callbacks(early_stopping=0)
+        runs.standard_callbacks(early_stopping=0)
 
 
 MIRRORED_TINY = """
 import json
-from course_utils import distribute
-distribute.logical_cpus(2)
-from course_utils.training import train
-split = distribute.toy_split(n_train=17, n_val=3)  # batches of 16 + 1 and 3: neither splits evenly over 2
-run = train("original", split, None, epochs=2, batch_size=8, strategy=distribute.strategy("mirrored"),
+from course_utils.training import strategies
+from course_utils.training import distributed
+strategies.logical_cpus(2)
+from course_utils.training.runs import train
+from course_utils.datasets.session import open_session
+split = distributed.toy_split(n_train=17, n_val=3)  # batches of 16 + 1 and 3: neither splits evenly over 2
+run = train("original", split, open_session(), epochs=2, batch_size=8, strategy=strategies.strategy("mirrored"),
             save=False, mixed_precision=False, verbose=0)
 print(json.dumps({"columns": list(run.history.columns), "logits": list(run.val_logits.shape),
                   "val_accuracy": run.history["val_accuracy"].tolist(), "val_loss": run.history["val_loss"].tolist(),
@@ -122,7 +127,9 @@ def test_mirrored_training_survives_batches_the_replicas_cannot_split_evenly():
     import sys
 
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3")
-    done = subprocess.run([sys.executable, "-c", MIRRORED_TINY], capture_output=True, text=True, timeout=280, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", MIRRORED_TINY], capture_output=True, text=True, timeout=280, env=env
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["columns"] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss", "seconds"]
@@ -133,13 +140,22 @@ def test_mirrored_training_survives_batches_the_replicas_cannot_split_evenly():
 
 # --- the study's numbers beside ours --------------------------------------------------------------------------------
 
-def fake_run(history: dict, val_true, val_pred, name: str = "original") -> training.Run:
+
+def fake_run(history: dict, val_true, val_pred, name: str = "original") -> runs.Run:
     """A Run with a given history and predictions (logits with the predicted class highest)."""
     logits = np.eye(7)[np.asarray(val_pred)]
     history = pd.DataFrame({"epoch": np.arange(1, len(history["loss"]) + 1), **history})
-    return training.Run(name=name, history=history, seconds=1.0, epochs=len(history), params=5,
-                        class_names=CLASS_NAMES, val_true=np.asarray(val_true), val_logits=logits,
-                        val_ids=[str(i) for i in range(len(val_true))])
+    return runs.Run(
+        name=name,
+        history=history,
+        seconds=1.0,
+        epochs=len(history),
+        params=5,
+        class_names=CLASS_NAMES,
+        val_true=np.asarray(val_true),
+        val_logits=logits,
+        val_ids=[str(i) for i in range(len(val_true))],
+    )
 
 
 class Source:
@@ -153,16 +169,24 @@ def test_majority_share():
 
 
 def test_curve_reading_sees_overfitting():
-    overfit = {"accuracy": [0.5, 0.7, 0.9], "loss": [1.5, 1.0, 0.4], "val_accuracy": [0.5, 0.5, 0.45],
-               "val_loss": [1.3, 1.2, 1.6]}
+    overfit = {
+        "accuracy": [0.5, 0.7, 0.9],
+        "loss": [1.5, 1.0, 0.4],
+        "val_accuracy": [0.5, 0.5, 0.45],
+        "val_loss": [1.3, 1.2, 1.6],
+    }
     text = study.curve_reading(pd.DataFrame({"epoch": [1, 2, 3], **overfit}))
     assert "lowest after epoch 2" in text and "overfits" in text and "memorises" in text
     assert "tentative" not in text
     still = {"accuracy": [0.4, 0.5], "loss": [1.5, 1.4], "val_accuracy": [0.45, 0.5], "val_loss": [1.4, 1.3]}
     text = study.curve_reading(pd.DataFrame({"epoch": [1, 2], **still}))
     assert "no overfitting yet" in text and "memorises" not in text and "tentative" in text
-    noisy = {"accuracy": [0.4, 0.5, 0.5], "loss": [1.5, 1.4, 1.3], "val_accuracy": [0.5, 0.5, 0.5],
-             "val_loss": [1.4, 1.3, 1.35]}
+    noisy = {
+        "accuracy": [0.4, 0.5, 0.5],
+        "loss": [1.5, 1.4, 1.3],
+        "val_accuracy": [0.5, 0.5, 0.5],
+        "val_loss": [1.4, 1.3, 1.35],
+    }
     text = study.curve_reading(pd.DataFrame({"epoch": [1, 2, 3], **noisy}))
     assert "noise than overfitting" in text and "overfits" not in text
 
@@ -193,8 +217,8 @@ LEARNING_MARGIN = 0.08  # measured over seeds 1–7 and 123: +0.107 … +0.183; 
 def test_the_original_cnn_learns_more_than_the_majority_class():
     """On the sample, the original CNN must beat "always the most frequent class" clearly: images and labels
     that got out of step (a wrong order, a shuffle of one without the other) leave it at the majority share."""
-    from course_utils.prepare import prepare
-    from course_utils.sample import write_sample
+    from course_utils.datasets.prepare import prepare
+    from course_utils.datasets.sample import write_sample
 
     root = Path(os.environ["COURSE_DATA_DIR"]) / f"learning-check-n{LEARNING_N}-seed123"
     write_sample(root / "data", n=LEARNING_N, seed=123, overwrite=False)
@@ -202,12 +226,15 @@ def test_the_original_cnn_learns_more_than_the_majority_class():
         prepare(root / "data", root / "classes")
     start = time.perf_counter()
     split = load_split(root / "classes", seed=123, stratified=True, image_size=LEARNING_SIZE)
-    settings = Settings(data="sample", profile="smoke", data_dir=root, seed=123)
-    result = training.train("original", split, settings, epochs=LEARNING_EPOCHS, save=False, verbose=0)
+    settings = open_session(Settings(data="sample", profile="smoke", data_dir=root, seed=123))
+    result = runs.train("original", split, settings, epochs=LEARNING_EPOCHS, save=False, verbose=0)
     share = study.majority_share(split.y_val)
     accuracy = float(result.history["val_accuracy"].iloc[-1])
-    print(f"learning check: validation accuracy {accuracy:.3f}, majority share {share:.3f}, "
-          f"{len(split.y_val)} validation images, {time.perf_counter() - start:.1f} s")
+    print(
+        f"learning check: validation accuracy {accuracy:.3f}, majority share {share:.3f}, "
+        f"{len(split.y_val)} validation images, {time.perf_counter() - start:.1f} s"
+    )
     assert accuracy >= share + LEARNING_MARGIN, (
         f"validation accuracy {accuracy:.3f} is not clearly above the majority share {share:.3f}: "
-        "are images and labels still in step?")
+        "are images and labels still in step?"
+    )

@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils import data, transfer
-from course_utils.settings import Settings
-from course_utils.training import Run
+from course_utils.config.settings import Settings
+from course_utils.datasets.session import Session, open_session
+from course_utils.training import transfer
+from course_utils.training.runs import Run
 
 
-def settings_for(tmp_path, profile="quick") -> Settings:
-    return Settings(data="sample", profile=profile, data_dir=tmp_path, seed=123)
+def settings_for(tmp_path, profile="quick") -> Session:
+    return open_session(Settings(data="sample", profile=profile, data_dir=tmp_path, seed=123))
 
 
 def no_network(*args, **kwargs):
@@ -51,7 +52,7 @@ def test_unknown_backbone_is_named():
 
 
 def test_smoke_profile_takes_random_weights_without_the_network(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "reachable", no_network)
+    monkeypatch.setattr(transfer, "reachable", no_network)
     monkeypatch.setattr(transfer, "backbone", no_network)
     choice = transfer.choose_weights("mobilenetv3small", settings_for(tmp_path, "smoke"))
     assert choice.weights is None and choice.label == "random" and "RANDOM" in choice.note
@@ -59,7 +60,7 @@ def test_smoke_profile_takes_random_weights_without_the_network(tmp_path, monkey
 
 def test_unreachable_server_falls_back_to_random_weights(tmp_path, monkeypatch):
     monkeypatch.setattr(transfer, "cached_weights", lambda name: None)
-    monkeypatch.setattr(data, "reachable", lambda url, timeout=3.0: False)
+    monkeypatch.setattr(transfer, "reachable", lambda url, timeout=3.0: False)
     monkeypatch.setattr(transfer, "backbone", no_network)
     choice = transfer.choose_weights("mobilenetv3small", settings_for(tmp_path))
     assert choice.weights is None and "unreachable" in choice.note and "RANDOM" in choice.note
@@ -71,7 +72,7 @@ def test_failed_download_falls_back_to_random_weights(tmp_path, monkeypatch):
         raise Exception("URL fetch failure on https://storage.googleapis.com/…: None -- timed out")
 
     monkeypatch.setattr(transfer, "cached_weights", lambda name: None)
-    monkeypatch.setattr(data, "reachable", lambda url, timeout=3.0: True)
+    monkeypatch.setattr(transfer, "reachable", lambda url, timeout=3.0: True)
     monkeypatch.setattr(transfer, "backbone", failing_download)
     before = socket.getdefaulttimeout()
     choice = transfer.choose_weights("mobilenetv3small", settings_for(tmp_path))
@@ -81,11 +82,11 @@ def test_failed_download_falls_back_to_random_weights(tmp_path, monkeypatch):
 
 def test_downloaded_or_cached_weights_are_used(tmp_path, monkeypatch):
     monkeypatch.setattr(transfer, "cached_weights", lambda name: None)
-    monkeypatch.setattr(data, "reachable", lambda url, timeout=3.0: True)
+    monkeypatch.setattr(transfer, "reachable", lambda url, timeout=3.0: True)
     monkeypatch.setattr(transfer, "backbone", lambda name, input_shape, weights: object())
     assert transfer.choose_weights("efficientnetb0", settings_for(tmp_path)).weights == "imagenet"
     monkeypatch.setattr(transfer, "cached_weights", lambda name: tmp_path / "weights.h5")
-    monkeypatch.setattr(data, "reachable", no_network)
+    monkeypatch.setattr(transfer, "reachable", no_network)
     choice = transfer.fetch_weights("mobilenetv3small")
     assert choice.weights == "imagenet" and "cache" in choice.note
 
@@ -104,30 +105,47 @@ def test_cached_weights_are_found_where_keras_downloads_them(tmp_path, monkeypat
 
 def test_offline_quick_profile_falls_back_to_random_weights_without_stubbing_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setattr(data, "reachable", lambda url, timeout=3.0: False)
+    monkeypatch.setattr(transfer, "reachable", lambda url, timeout=3.0: False)
     choice = transfer.choose_weights("mobilenetv3small", settings_for(tmp_path, "quick"))
     assert choice.weights is None and "unreachable" in choice.note
 
 
 def fake_run(tag, epochs) -> Run:
-    history = pd.DataFrame({"epoch": np.arange(1, epochs + 1), "accuracy": 0.5, "loss": 1.0,
-                            "val_accuracy": 0.5, "val_loss": 1.0})
-    return Run(name=tag, history=history, seconds=1.0, epochs=epochs, params=10, class_names=["a", "b"],
-               val_true=np.array([0, 1]), val_logits=np.eye(2, dtype=np.float32), val_ids=["x", "y"],
-               info={"tag": tag})
+    history = pd.DataFrame(
+        {"epoch": np.arange(1, epochs + 1), "accuracy": 0.5, "loss": 1.0, "val_accuracy": 0.5, "val_loss": 1.0}
+    )
+    return Run(
+        name=tag,
+        history=history,
+        seconds=1.0,
+        epochs=epochs,
+        params=10,
+        class_names=["a", "b"],
+        val_true=np.array([0, 1]),
+        val_logits=np.eye(2, dtype=np.float32),
+        val_ids=["x", "y"],
+        info={"tag": tag},
+    )
 
 
 def test_saved_stages_are_reloaded_and_their_curves_join(tmp_path, monkeypatch):
-    from course_utils import training
-    from course_utils.pipeline import Split
+    from course_utils.datasets.pipeline import Split
+    from course_utils.training import runs
 
     settings = settings_for(tmp_path, "smoke")
     choice = transfer.WeightChoice(None, "test")
     for tag, epochs in zip(transfer.stage_tags("mobilenetv3small", choice), (2, 3)):
-        fake_run(tag, epochs).save(training.run_folder(tag, settings))
-    monkeypatch.setattr(training, "train", no_network)
-    split = Split(np.zeros((2, 64, 64, 3), np.uint8), np.array([0, 1]), np.zeros((2, 64, 64, 3), np.uint8),
-                  np.array([0, 1]), ["x", "y"], ["x", "y"], ["a", "b"])
+        fake_run(tag, epochs).save(runs.run_folder(tag, settings))
+    monkeypatch.setattr(transfer, "train", no_network)
+    split = Split(
+        np.zeros((2, 64, 64, 3), np.uint8),
+        np.array([0, 1]),
+        np.zeros((2, 64, 64, 3), np.uint8),
+        np.array([0, 1]),
+        ["x", "y"],
+        ["x", "y"],
+        ["a", "b"],
+    )
     runs = transfer.fit_transfer(split, settings, choice=choice)
     assert (runs.frozen.epochs, runs.finetuned.epochs) == (2, 3)
     curves = transfer.stage_histories(runs)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
-from course_utils import tuning
-from course_utils.pipeline import Split
+from course_utils.datasets.pipeline import Split
+from course_utils.datasets.session import open_session
+from course_utils.training import tuning
 
 N_CLASSES = 3
 
@@ -37,8 +38,8 @@ def test_streaming_metrics_match_scikit_learn(seed):
     pred = logits.argmax(axis=1)
     f1, balanced = tuning.MacroF1(5), tuning.BalancedAccuracy(5)
     for start in range(0, 60, 25):  # in batches, as Keras feeds them
-        f1.update_state(y[start:start + 25], logits[start:start + 25])
-        balanced.update_state(y[start:start + 25], logits[start:start + 25])
+        f1.update_state(y[start : start + 25], logits[start : start + 25])
+        balanced.update_state(y[start : start + 25], logits[start : start + 25])
     assert float(f1.result()) == pytest.approx(f1_score(y, pred, average="macro", zero_division=0), abs=1e-6)
     with warnings.catch_warnings():  # scikit-learn warns that class 4 is predicted but never true
         warnings.simplefilter("ignore")
@@ -72,8 +73,16 @@ def test_search_completes_every_trial(searched):
     assert [t.status for t in tuner.oracle.trials.values()] == ["COMPLETED", "COMPLETED"]
     table = tuning.trials_table(tuner)
     assert list(table.index) == ["0", "1"] and table["score (val macro-F1)"].between(0, 1).all()
-    assert {"conv_blocks", "filters", "kernel_size", "dropout", "dense_units", "activation", "learning_rate",
-            "augmentation"} <= set(table.columns)
+    assert {
+        "conv_blocks",
+        "filters",
+        "kernel_size",
+        "dropout",
+        "dense_units",
+        "activation",
+        "learning_rate",
+        "augmentation",
+    } <= set(table.columns)
 
 
 def test_a_resumed_search_does_not_redo_finished_trials(searched, tiny_split, tmp_path):
@@ -128,7 +137,7 @@ def test_best_model_retrains_with_the_study_training_code(searched, tiny_split, 
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     monkeypatch.setenv("COURSE_DATA", "sample")
     _, model, tuner = searched
-    run = tuning.retrain_best(tuner, model, tiny_split, epochs=1)
+    run = tuning.retrain_best(tuner, model, tiny_split, open_session(), epochs=1)
     best = tuner.oracle.get_best_trials(1)[0]
     assert run.info["tag"] == f"tuned-trial{best.trial_id}"
     assert run.val_logits.shape == (10, N_CLASSES) and run.epochs == 1
@@ -150,6 +159,14 @@ def test_distributed_role_follows_keras_tuner_environment(monkeypatch):
 
 def test_search_space_covers_the_cnn_family():
     space = tuning.space_table(hypermodel())
-    assert set(space.index) == {"conv_blocks", "filters", "kernel_size", "dropout", "dense_units", "activation",
-                                "learning_rate", "augmentation"}
+    assert set(space.index) == {
+        "conv_blocks",
+        "filters",
+        "kernel_size",
+        "dropout",
+        "dense_units",
+        "activation",
+        "learning_rate",
+        "augmentation",
+    }
     assert space.loc["learning_rate", "values"].endswith("(log)")

@@ -64,7 +64,9 @@ def test_book_workflow_builds_on_main_and_publishes_to_pages():
     assert workflow["on"]["push"]["branches"] == ["main"]
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
-    assert build["env"]["COURSE_DATA"] == "auto", "the published book uses the real data where the runner is online"
+    assert build["env"]["COURSE_DATA"] == "auto", (
+        "the published book uses the real data where the runner is online"
+    )
     python = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/setup-python"))
     assert python["with"]["python-version"] == "3.13" and python["with"]["cache"] == "pip"
     assert any("tools/book.sh" in s.get("run", "") for s in build["steps"])
@@ -80,4 +82,6 @@ def test_tests_workflow_runs_the_suite_with_chromium():
     runs = "\n".join(s.get("run", "") for s in steps(workflow))
     assert "bash .ci/run" in runs or "bash tools/test.sh" in runs
     assert re.search(r"apt-get install .*\bchromium\b.*\bchromium-driver\b", runs)
-    assert workflow["jobs"]["tests"]["container"].startswith("python:3.13"), "Debian's chromium, Python 3.13 (Colab's)"
+    assert workflow["jobs"]["tests"]["container"].startswith("python:3.13"), (
+        "Debian's chromium, Python 3.13 (Colab's)"
+    )

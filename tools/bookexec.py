@@ -30,8 +30,9 @@ def execute(path: Path, timeout: int, cache: Path | None = None) -> ExecutionRes
     Unlike myst-nb it records each cell's kernel-side timing, so that :func:`stalls` can find waits.
     """
     nb = nbformat.read(path, as_version=4)
-    result = single_nb_execution(nb, cwd=str(path.parent), timeout=timeout, allow_errors=False,
-                                 meta_override=True, record_timing=True)
+    result = single_nb_execution(
+        nb, cwd=str(path.parent), timeout=timeout, allow_errors=False, meta_override=True, record_timing=True
+    )
     if cache is not None and result.err is None:
         store(cache, nb, path)
     return result
@@ -47,7 +48,8 @@ def store(cache: Path, nb: nbformat.NotebookNode, source: Path) -> None:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     get_cache(str(cache)).cache_notebook_bundle(
-        CacheBundleIn(nb, str(source.resolve())), check_validity=False, overwrite=True)
+        CacheBundleIn(nb, str(source.resolve())), check_validity=False, overwrite=True
+    )
 
 
 def stalls(nb: nbformat.NotebookNode, limit_s: float = 20.0) -> list[tuple[int, float]]:
@@ -78,8 +80,11 @@ def failed_cell(result: ExecutionResult) -> tuple[int, str] | None:
     if isinstance(result.err, CellTimeoutError):
         # nbclient's timeout message quotes the stalled cell (whole, or its first and last five lines)
         message = str(result.err)
-        quoted = [(i, c) for i, c in code
-                  if c.source and (c.source in message or repr(c.source.strip().split("\n")[0]) in message)]
+        quoted = [
+            (i, c)
+            for i, c in code
+            if c.source and (c.source in message or repr(c.source.strip().split("\n")[0]) in message)
+        ]
         index, cell = quoted[0] if quoted else code[-1]
     else:
         errored = [(i, c) for i, c in code if any(o.get("output_type") == "error" for o in c.outputs)]
@@ -93,9 +98,12 @@ def describe(path: Path, result: ExecutionResult) -> str:
     if where is None:
         return f"{path.name}: ran to the end in {result.time:.0f} s"
     kind = "stalled (timed out)" if isinstance(result.err, CellTimeoutError) else "failed"
-    detail = str(result.err) if isinstance(result.err, (CellExecutionError, CellTimeoutError)) else repr(result.err)
-    return (f"{path.name}: cell {where[0]} ({where[1]!r}) {kind} after {result.time:.0f} s in all:\n"
-            f"{detail[-3000:]}")
+    detail = (
+        str(result.err) if isinstance(result.err, (CellExecutionError, CellTimeoutError)) else repr(result.err)
+    )
+    return (
+        f"{path.name}: cell {where[0]} ({where[1]!r}) {kind} after {result.time:.0f} s in all:\n{detail[-3000:]}"
+    )
 
 
 def fill(cache: Path, executed: Path, skip: set[str] = frozenset()) -> int:

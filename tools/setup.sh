@@ -31,13 +31,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.requirements-stamp
-want="$(cat requirements.txt tools/colab-constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
+want="$(cat requirements.txt requirements-dev.txt tools/colab-constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   # 1. Colab's runtime (its pins) plus the book and test tools, 2. the course as Colab's setup cell installs it:
   # the package with its dependencies, plus keras-tuner. Under Colab's constraints, step 2 fails rather than
   # move any package Colab has, so a passing setup proves the setup cell installs nothing over Colab's own.
-  .venv/bin/python -m pip install -q -r requirements.txt -c tools/colab-constraints.txt
+  .venv/bin/python -m pip install -q -r requirements.txt -r requirements-dev.txt -c tools/colab-constraints.txt
   .venv/bin/python -m pip install -q -c tools/colab-constraints.txt -e . "$(grep '^keras-tuner==' requirements.txt)"
   echo "$want" > "$stamp"
 fi

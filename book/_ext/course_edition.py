@@ -18,17 +18,22 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from course_utils.data import resolve_source
-from course_utils.settings import CELL_TIMEOUT_S, Settings, get_settings
+from course_utils.config.profiles import budget
+from course_utils.config.settings import Settings, get_settings
+from course_utils.datasets.source import resolve_source
 
 EDITIONS = ("student", "instructor")
 
 
 def edition() -> str:
     """The edition to build, from COURSE_EDITION, with an error naming the allowed values."""
-    value = os.environ.get("COURSE_EDITION", "").strip().lower() or "student"
+    value = (
+        os.environ.get("COURSE_EDITION", "").strip().lower() or "student"
+    )
     if value not in EDITIONS:
-        raise ValueError(f"COURSE_EDITION={value!r} is not allowed; use one of: {', '.join(EDITIONS)}")
+        raise ValueError(
+            f"COURSE_EDITION={value!r} is not allowed; use one of: {', '.join(EDITIONS)}"
+        )
     return value
 
 
@@ -46,8 +51,10 @@ def configure(app: Sphinx, config: Config) -> None:
     settings = get_settings()
     if config.course_edition == "instructor":
         config.html_title = f"{config.html_title} (instructor edition)"
-    config.nb_execution_cache_path = str(execution_cache(Path(app.srcdir), settings))
-    config.nb_execution_timeout = CELL_TIMEOUT_S[settings.profile]
+    config.nb_execution_cache_path = str(
+        execution_cache(Path(app.srcdir), settings)
+    )
+    config.nb_execution_timeout = budget(settings.profile).cell_timeout_s
     config.nb_execution_show_tb = True
 
 

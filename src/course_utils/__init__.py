@@ -1,14 +1,8 @@
-"""Helper package of the Emotions in Art course.
+"""Helper package of the Emotions in Art course: data, labels, models, training, analysis and figures.
 
-Modules are named for what they hold: ``settings`` (runtime settings, device, seed, banner),
-``schema`` (the archive's file and column names), ``labels`` (quadrants and classes),
-``sample`` (the offline sample dataset), ``annotations`` (reading the TSV files),
-``archive`` and ``download`` (fetching the real data), ``images`` (validating and resizing),
-``prepare`` (class folders), ``data`` (one call that gives a chapter its data),
-``coverage`` (how many artworks per class have an image; warnings where a number rests on too few),
-``pipeline`` (tf.data), ``models``, ``training``, ``evaluation``, ``plots``, ``tuning``,
-``exercises``, ``cli``, ``throughput`` (speed measurements) and ``distribute`` (several devices).
-Import what you need from its module; nothing heavy happens at import.
+Its layers, what each module holds and where each kind of change goes: docs/architecture.md. Import what you
+need from its module (``from course_utils.datasets.session import class_folders``); importing the package itself
+loads nothing heavy.
 """
 
 import os as _os
@@ -20,3 +14,7 @@ __version__ = "0.1.0"
 # kernels (benchmarks/README.md, "Training throughput"). Read once, when TensorFlow is first imported, so it is
 # set here, before any module imports TensorFlow; an explicit TF_ENABLE_ONEDNN_OPTS (e.g. 0) wins.
 _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+# TensorFlow's C++ start-up notices (INFO: oneDNN, CPU instructions, no CUDA driver) would open every chapter;
+# level 1 drops INFO only, warnings and errors still show. Also read once, at TensorFlow's import; an explicit
+# TF_CPP_MIN_LOG_LEVEL wins.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from course_utils import schema
+from course_utils.data import schema
 from course_utils.exercises import Exercise, Wrong, expect_number
+
+#: The chapter's context a solution runs in (tests/test_exercises.py runs it first): the run's session.
+SOLUTION_SETUP = "from course_utils.datasets.session import open_session\nsession = open_session()\n"
 
 #: The statuses exercise 2.2 asks about.
 STATUSES = (200, 301, 403, 404, 408, 429, 500, 503)
@@ -11,14 +14,20 @@ STATUSES = (200, 301, 403, 404, 408, 429, 500, 503)
 
 def _happy_counts() -> dict[str, int]:
     """Counts of artworks with ``happiness`` in this run's data: the right one and the usual slips."""
-    from course_utils.annotations import load_annotations, shares
-    from course_utils.data import ensure_source, resolve_source
+    from course_utils.data.annotations import load_annotations, shares
+    from course_utils.datasets.session import ensure_source, open_session
 
-    source = resolve_source()
-    if not (source.archive_dir / schema.ALL_FILE).is_file():  # not fetched or generated yet
-        source = ensure_source()
+    session = open_session()
+    source = session.source
+    if not (
+        source.archive_dir / schema.ALL_FILE
+    ).is_file():  # not fetched or generated yet
+        source = ensure_source(session)
     table = load_annotations(source.archive_dir)
-    art, image = shares(table, "art")["happiness"], shares(table, "image")["happiness"]
+    art, image = (
+        shares(table, "art")["happiness"],
+        shares(table, "image")["happiness"],
+    )
     return {
         "right": int((art >= 0.4 - 1e-9).sum()),
         "strict": int((art > 0.4 + 1e-9).sum()),
@@ -32,69 +41,112 @@ def _check_happy(answer: object) -> None:
     """The number of artworks where at least 40 % chose happiness for image and title together."""
     value = expect_number(answer, "a count of artworks")
     if 0 < value < 1:
-        raise Wrong(f"{value:g} looks like a share of artworks; the question asks for a count (use .sum(), "
-                    f"not .mean()).")
+        raise Wrong(
+            f"{value:g} looks like a share of artworks; the question asks for a count (use .sum(), "
+            f"not .mean())."
+        )
     counts = _happy_counts()
     if value == counts["right"]:
         return
     if value == counts["rows"]:
-        raise Wrong("That is the number of all artworks: keep only those whose share reaches 0.4.")
+        raise Wrong(
+            "That is the number of all artworks: keep only those whose share reaches 0.4."
+        )
     if value == counts["strict"]:
-        raise Wrong("Close: 'at least 40 %' includes artworks at exactly 0.4, so compare with >=, not >.")
+        raise Wrong(
+            "Close: 'at least 40 %' includes artworks at exactly 0.4, so compare with >=, not >."
+        )
     if value == counts["ag5"]:
-        raise Wrong("That is the count at 50 % (the Ag5 threshold); the study's threshold is 40 %.")
+        raise Wrong(
+            "That is the count at 50 % (the Ag5 threshold); the study's threshold is 40 %."
+        )
     if value == counts["image"]:
-        raise Wrong("That counts the ImageOnly scope; the question is about image and title together "
-                    "(scope 'art', columns 'Art (image+title): …').")
-    raise Wrong(f"{value:g} is not it. Take the 'art' shares of `happiness` and count the rows >= 0.4.")
+        raise Wrong(
+            "That counts the ImageOnly scope; the question is about image and title together "
+            "(scope 'art', columns 'Art (image+title): …')."
+        )
+    raise Wrong(
+        f"{value:g} is not it. Take the 'art' shares of `happiness` and count the rows >= 0.4."
+    )
 
 
 def _check_retryable(answer: object) -> None:
     """The statuses worth asking again."""
     if isinstance(answer, (str, bytes)) or not hasattr(answer, "__iter__"):
-        raise Wrong(f"Expected a set of status codes such as {{500}}, but got {type(answer).__name__}.")
+        raise Wrong(
+            f"Expected a set of status codes such as {{500}}, but got {type(answer).__name__}."
+        )
     items = list(answer)
-    if not all(isinstance(x, int) and not isinstance(x, bool) for x in items):
-        raise Wrong("Write the statuses as whole numbers, e.g. {429, 500}, not as text.")
+    if not all(
+        isinstance(x, int) and not isinstance(x, bool) for x in items
+    ):
+        raise Wrong(
+            "Write the statuses as whole numbers, e.g. {429, 500}, not as text."
+        )
     chosen = set(items)
     if chosen - set(STATUSES):
         raise Wrong(f"Choose only among {', '.join(map(str, STATUSES))}.")
     if 404 in chosen or 403 in chosen:
-        raise Wrong("404 (gone) and 403 (forbidden) will be the same next second: asking again only adds load "
-                    "to a server that already rate-limits us.")
+        raise Wrong(
+            "404 (gone) and 403 (forbidden) will be the same next second: asking again only adds load "
+            "to a server that already rate-limits us."
+        )
     if 200 in chosen or 301 in chosen:
-        raise Wrong("200 is a success and 301 a redirect, which urllib follows by itself: nothing to retry.")
+        raise Wrong(
+            "200 is a success and 301 a redirect, which urllib follows by itself: nothing to retry."
+        )
     if 429 not in chosen:
-        raise Wrong("429 Too Many Requests says 'come back later' (often with a Retry-After header): retry it, "
-                    "after waiting.")
+        raise Wrong(
+            "429 Too Many Requests says 'come back later' (often with a Retry-After header): retry it, "
+            "after waiting."
+        )
     if not {500, 503} <= chosen:
-        raise Wrong("A 5xx status is the server's own trouble, often temporary: retry it with back-off.")
+        raise Wrong(
+            "A 5xx status is the server's own trouble, often temporary: retry it with back-off."
+        )
     if 408 not in chosen:
-        raise Wrong("408 Request Timeout means the server gave up waiting for us: a retry often succeeds.")
+        raise Wrong(
+            "408 Request Timeout means the server gave up waiting for us: a retry often succeeds."
+        )
 
 
 EXERCISES = {
-    "q1": Exercise(
-        "Exercise 2.1", "n_happy", "a whole number (a count of artworks)", _check_happy,
+    "ex-02-1": Exercise(
+        "n_happy",
+        "a whole number (a count of artworks)",
+        _check_happy,
         "`load_annotations(source.archive_dir)` gives the All table; `shares(table, 'art')` its 20 image+title "
         "columns. Compare the `happiness` column with 0.4 and count.",
-        "from course_utils.annotations import load_annotations, shares\n"
-        "from course_utils.data import ensure_source\n\n"
-        "table = load_annotations(ensure_source().archive_dir)\n"
-        "n_happy = int((shares(table, 'art')['happiness'] >= 0.4).sum())",
+        "from course_utils.data.annotations import load_annotations, shares\n"
+        "from course_utils.datasets.session import ensure_source\n"
+        "\n"
+        "table = load_annotations(ensure_source(session).archive_dir)\n"
+        'n_happy = int((shares(table, "art")["happiness"] >= 0.4).sum())',
     ),
-    "q2": Exercise(
-        "Exercise 2.2", "retryable", "a set of HTTP status codes, e.g. {500}", _check_retryable,
+    "ex-02-2": Exercise(
+        "retryable",
+        "a set of HTTP status codes, e.g. {500}",
+        _check_retryable,
         "Ask of each status: would the same request succeed if I asked again a little later?",
+        "retryable = {408, 429, 500, 503}\n"
+        "\n"
+        "# the downloader's own rule agrees:\n"
+        "from course_utils.data.fetch import is_retryable\n"
         "from course_utils.exercises.ch02_collecting_the_data import STATUSES\n"
-        "from course_utils.fetch import is_retryable\n\n"
-        "retryable = {status for status in STATUSES if is_retryable(status)}  # {408, 429, 500, 503}",
+        "\n"
+        "assert retryable == {s for s in STATUSES if is_retryable(s)}",
     ),
 }
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "q1": [(0.25, "share of artworks"), (-3, "not it")],
-    "q2": [({404, 429, 500, 503}, "404"), ({500, 503, 408}, "429"), ({408, 429}, "5xx"),
-           ({200, 429, 500, 503, 408}, "200 is a success"), ({429, 500, 503}, "408"), (["429"], "whole numbers")],
+    "ex-02-1": [(0.25, "share of artworks"), (-3, "not it")],
+    "ex-02-2": [
+        ({404, 429, 500, 503}, "404"),
+        ({500, 503, 408}, "429"),
+        ({408, 429}, "5xx"),
+        ({200, 429, 500, 503, 408}, "200 is a success"),
+        ({429, 500, 503}, "408"),
+        (["429"], "whole numbers"),
+    ],
 }

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from course_utils.data.schema import EMOTIONS
 from course_utils.exercises import Exercise, Wrong
 from course_utils.labels import QUADRANTS
-from course_utils.schema import EMOTIONS
 
 
 def _names(answer: Any, allowed: tuple[str, ...], what: str) -> set[str]:
     """The answer as a set of names, or Wrong naming the problem."""
     if isinstance(answer, str):
-        raise Wrong(f"Expected a list of {what}, but got the single text {answer!r}: put the names in a list.")
+        raise Wrong(
+            f"Expected a list of {what}, but got the single text {answer!r}: put the names in a list."
+        )
     try:
         names = set(answer)
     except TypeError:
-        raise Wrong(f"Expected a list of {what}, but got {type(answer).__name__}.") from None
+        raise Wrong(
+            f"Expected a list of {what}, but got {type(answer).__name__}."
+        ) from None
     unknown = sorted(str(n) for n in names if n not in allowed)
     if unknown:
-        raise Wrong(f"{', '.join(unknown)} is not one of the {what}: {', '.join(allowed)}.")
+        raise Wrong(
+            f"{', '.join(unknown)} is not one of the {what}: {', '.join(allowed)}."
+        )
     return names
 
 
@@ -27,43 +33,70 @@ def _check_present(answer: Any) -> None:
     """The emotions present at 40 % in the chapter's hand-made artwork."""
     names = _names(answer, EMOTIONS, "20 emotions")
     if "neutral" in names:
-        raise Wrong("neutral reaches 40 % here, but it counts only when no other emotion does.")
+        raise Wrong(
+            "neutral reaches 40 % here, but it counts only when no other emotion does."
+        )
     if "sadness" in names:
         raise Wrong("sadness has 0.35, below the 0.4 threshold.")
     if "happiness" not in names:
-        raise Wrong("happiness has exactly 0.4, and a share equal to the threshold counts (≥, not >).")
+        raise Wrong(
+            "happiness has exactly 0.4, and a share equal to the threshold counts (≥, not >)."
+        )
     if names != {"happiness", "love"}:
-        raise Wrong(f"Not quite: compare each share with 0.4; {sorted(names)} is not the set that reaches it.")
+        raise Wrong(
+            f"Not quite: compare each share with 0.4; {sorted(names)} is not the set that reaches it."
+        )
 
 
 def _check_quadrants(answer: Any) -> None:
     """The study's quadrants of the artwork that feels shy and afraid."""
     names = _names(answer, QUADRANTS, "four quadrants")
     if "Melancholy" in names:
-        raise Wrong("Our plane puts shyness among the unpleasant feelings, but the study's grouping (the one "
-                    "quadrant_flags uses) puts shyness in Calm.")
+        raise Wrong(
+            "Our plane puts shyness among the unpleasant feelings, but the study's grouping (the one "
+            "quadrant_flags uses) puts shyness in Calm."
+        )
     if names == {"Calm"}:
-        raise Wrong("fear has 0.45, which reaches the 0.4 threshold: its quadrant counts too.")
+        raise Wrong(
+            "fear has 0.45, which reaches the 0.4 threshold: its quadrant counts too."
+        )
     if names == {"Aggressive"}:
-        raise Wrong("shyness has 0.5 and counts: every present emotion adds its quadrant.")
+        raise Wrong(
+            "shyness has 0.5 and counts: every present emotion adds its quadrant."
+        )
     if names != {"Aggressive", "Calm"}:
-        raise Wrong(f"Not quite: {sorted(names)}; find each present emotion's quadrant in the study's grouping.")
+        raise Wrong(
+            f"Not quite: {sorted(names)}; find each present emotion's quadrant in the study's grouping."
+        )
 
 
 EXERCISES = {
-    "q1": Exercise(
-        "Exercise 3.1", "present", "a list of emotion names", _check_present,
+    "ex-03-1": Exercise(
+        "present",
+        "a list of emotion names",
+        _check_present,
         "Use `presence(artwork, 0.4)` and keep the columns that are True; remember the neutral rule.",
         "from course_utils.labels import presence, shares_frame\n"
-        "artwork = shares_frame({'my artwork': {'happiness': 0.4, 'love': 0.6, 'sadness': 0.35, 'neutral': 0.5}})\n"
+        "\n"
+        'votes = {"happiness": 0.4, "love": 0.6, "sadness": 0.35,\n'
+        '         "neutral": 0.5}\n'
+        'artwork = shares_frame({"my artwork": votes})\n'
         "row = presence(artwork, 0.4).iloc[0]\n"
         "present = sorted(row[row].index)  # ['happiness', 'love']",
     ),
-    "q2": Exercise(
-        "Exercise 3.2", "quadrants", "a list of quadrant names", _check_quadrants,
+    "ex-03-2": Exercise(
+        "quadrants",
+        "a list of quadrant names",
+        _check_quadrants,
         "`quadrant_flags(presence(artwork, 0.4))` gives one True/False column per quadrant.",
-        "from course_utils.labels import presence, quadrant_flags, shares_frame\n"
-        "artwork = shares_frame({'shy and afraid': {'shyness': 0.5, 'fear': 0.45, 'disgust': 0.2}})\n"
+        "from course_utils.labels import (\n"
+        "    presence,\n"
+        "    quadrant_flags,\n"
+        "    shares_frame,\n"
+        ")\n"
+        "\n"
+        'votes = {"shyness": 0.5, "fear": 0.45, "disgust": 0.2}\n'
+        'artwork = shares_frame({"shy and afraid": votes})\n'
         "flags = quadrant_flags(presence(artwork, 0.4)).iloc[0]\n"
         "quadrants = sorted(flags[flags].index)  # ['Aggressive', 'Calm']",
     ),
@@ -71,8 +104,16 @@ EXERCISES = {
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "q1": [(["happiness", "love", "neutral"], "only when no other"), (["love"], "equal to the threshold"),
-           (["happiness", "love", "sadness"], "below the 0.4"), ("love", "single text"), (["joy"], "not one of")],
-    "q2": [(["Aggressive", "Melancholy"], "puts shyness in Calm"), (["Calm"], "fear has 0.45"),
-           (["Aggressive"], "shyness has 0.5")],
+    "ex-03-1": [
+        (["happiness", "love", "neutral"], "only when no other"),
+        (["love"], "equal to the threshold"),
+        (["happiness", "love", "sadness"], "below the 0.4"),
+        ("love", "single text"),
+        (["joy"], "not one of"),
+    ],
+    "ex-03-2": [
+        (["Aggressive", "Melancholy"], "puts shyness in Calm"),
+        (["Calm"], "fear has 0.45"),
+        (["Aggressive"], "shyness has 0.5"),
+    ],
 }

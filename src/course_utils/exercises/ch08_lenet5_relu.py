@@ -6,26 +6,44 @@ from course_utils.exercises import Exercise
 from course_utils.exercises.counting import number_checker
 
 # 64 → 32 → 16 after the two poolings: convolutions and the last two dense layers are as at 125 pixels
-ONE_POOL = (5 * 5 * 3 * 16 + 16) + (5 * 5 * 16 * 16 + 16) + (32 * 32 * 16 * 128 + 128) + (128 * 128 + 128) + (
-    128 * 7 + 7)  # as if only one pooling halved the maps
-PARAMS_64 = (5 * 5 * 3 * 16 + 16) + (5 * 5 * 16 * 16 + 16) + (16 * 16 * 16 * 128 + 128) + (128 * 128 + 128) + (
-    128 * 7 + 7)  # 549,463
+ONE_POOL = (
+    (5 * 5 * 3 * 16 + 16)
+    + (5 * 5 * 16 * 16 + 16)
+    + (32 * 32 * 16 * 128 + 128)
+    + (128 * 128 + 128)
+    + (128 * 7 + 7)
+)  # as if only one pooling halved the maps
+PARAMS_64 = (
+    (5 * 5 * 3 * 16 + 16)
+    + (5 * 5 * 16 * 16 + 16)
+    + (16 * 16 * 16 * 128 + 128)
+    + (128 * 128 + 128)
+    + (128 * 7 + 7)
+)  # 549,463
 
 EXERCISES = {
-    "q1": Exercise(
-        "Exercise 8.1", "params_64", "a whole number (the model's parameters at 64 × 64 pixels)",
-        number_checker("the parameter count at 64 × 64 pixels", PARAMS_64, {
-            1_993_303: "That is the count at 125 × 125: the flatten size depends on the image size.",
-            ONE_POOL: "Both average-poolings halve the maps: 64 → 32 → 16.",
-        }, "{value:g} is not it: only the dense layer after the flatten depends on the image size; "
-           "build the model with `input_shape=(64, 64, 3)` and count."),
-        "`models.build('lenet5_relu', input_shape=(64, 64, 3))` builds it; `count_params()` counts.",
-        "from course_utils import models\n"
-        "params_64 = models.build('lenet5_relu', input_shape=(64, 64, 3)).count_params()  # 549,463",
+    "ex-08-1": Exercise(
+        "params_64",
+        "a whole number (the model's parameters at 64 × 64 pixels)",
+        number_checker(
+            "the parameter count at 64 × 64 pixels",
+            PARAMS_64,
+            {
+                1_993_303: "That is the count at 125 × 125: the flatten size depends on the image size.",
+                ONE_POOL: "Both average-poolings halve the maps: 64 → 32 → 16.",
+            },
+            "{value:g} is not it: only the dense layer after the flatten depends on the image size; "
+            "build the model with `input_shape=(64, 64, 3)` and count.",
+        ),
+        "`cnns.build('lenet5_relu', input_shape=(64, 64, 3))` builds it; `count_params()` counts.",
+        "from course_utils.models import cnns\n"
+        "\n"
+        'small = cnns.build("lenet5_relu", input_shape=(64, 64, 3))\n'
+        "params_64 = small.count_params()  # 549,463",
     ),
 }
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "q1": [(1_993_303, "125 × 125"), (ONE_POOL, "64 → 32 → 16")],
+    "ex-08-1": [(1_993_303, "125 × 125"), (ONE_POOL, "64 → 32 → 16")],
 }

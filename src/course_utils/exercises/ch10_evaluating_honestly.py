@@ -17,15 +17,23 @@ def _check_balanced(answer: object) -> None:
     """Balanced accuracy of always answering Euphoric: recall 1, 0, 0 over the three classes present."""
     value = expect_number(answer, "the balanced accuracy")
     if math.isclose(value, 0.5, abs_tol=1e-3):
-        raise Wrong("0.5 is the plain accuracy (4 of 8 right). Balanced accuracy averages the recall of each class "
-                    "present in y_true.")
+        raise Wrong(
+            "0.5 is the plain accuracy (4 of 8 right). Balanced accuracy averages the recall of each class "
+            "present in y_true."
+        )
     if math.isclose(value, 1 / 7, abs_tol=1e-3):
-        raise Wrong("That averages over all 7 classes; balanced accuracy only averages the classes that occur in "
-                    "y_true (here 3).")
+        raise Wrong(
+            "That averages over all 7 classes; balanced accuracy only averages the classes that occur in "
+            "y_true (here 3)."
+        )
     if math.isclose(value, 2 / 9, abs_tol=1e-3):
-        raise Wrong("2/9 is the macro-F1 score, not the balanced accuracy (the mean recall per class).")
+        raise Wrong(
+            "2/9 is the macro-F1 score, not the balanced accuracy (the mean recall per class)."
+        )
     if not math.isclose(value, 1 / 3, abs_tol=1e-3):
-        raise Wrong(f"{value:.3f} is not it: work out the recall of Euphoric, Calm and Aggressive, then average them.")
+        raise Wrong(
+            f"{value:.3f} is not it: work out the recall of Euphoric, Calm and Aggressive, then average them."
+        )
 
 
 def _check_swapped(answer: object) -> None:
@@ -33,35 +41,71 @@ def _check_swapped(answer: object) -> None:
     value = expect_number(answer, "an RMSE")
     before = math.sqrt(52 / 8)
     if math.isclose(value, before, abs_tol=1e-3):
-        raise Wrong(f"{before:.3f} is the RMSE before the renaming: apply SWAP to both y_true and y_pred.")
+        raise Wrong(
+            f"{before:.3f} is the RMSE before the renaming: apply SWAP to both y_true and y_pred."
+        )
     if math.isclose(value, 82 / 8, abs_tol=1e-3):
-        raise Wrong("That is the mean squared error; the study's metric takes its square root.")
-    if math.isclose(value, math.sqrt(102 / 8), abs_tol=1e-3) or math.isclose(value, math.sqrt(132 / 8), abs_tol=1e-3):
-        raise Wrong("That renames only one side: y_true and y_pred must be renamed with the same permutation.")
+        raise Wrong(
+            "That is the mean squared error; the study's metric takes its square root."
+        )
+    if math.isclose(
+        value, math.sqrt(102 / 8), abs_tol=1e-3
+    ) or math.isclose(value, math.sqrt(132 / 8), abs_tol=1e-3):
+        raise Wrong(
+            "That renames only one side: y_true and y_pred must be renamed with the same permutation."
+        )
     if not math.isclose(value, math.sqrt(82 / 8), abs_tol=1e-3):
-        raise Wrong(f"{value:.3f} is not it: use evaluation.rmse_under_relabelling(Y_TRUE, Y_PRED, SWAP).")
+        raise Wrong(
+            f"{value:.3f} is not it: use metrics.rmse_under_relabelling(Y_TRUE, Y_PRED, SWAP)."
+        )
 
 
 EXERCISES = {
-    "q1": Exercise(
-        "Exercise 10.2", "balanced_acc", "a number between 0 and 1", _check_balanced,
+    "ex-10-2": Exercise(
+        "balanced_acc",
+        "a number between 0 and 1",
+        _check_balanced,
         "`sklearn.metrics.balanced_accuracy_score(y_true, y_pred)`, or the mean of each present class's recall.",
         "from sklearn.metrics import balanced_accuracy_score\n"
-        "from course_utils.exercises.ch10_evaluating_honestly import Y_PRED, Y_TRUE\n"
-        "balanced_acc = balanced_accuracy_score(Y_TRUE, Y_PRED)  # (1 + 0 + 0) / 3 = 0.333",
+        "\n"
+        "from course_utils.exercises.ch10_evaluating_honestly import (\n"
+        "    Y_PRED,\n"
+        "    Y_TRUE,\n"
+        ")\n"
+        "\n"
+        "# (1 + 0 + 0) / 3\n"
+        "balanced_acc = balanced_accuracy_score(Y_TRUE, Y_PRED)",
     ),
-    "q2": Exercise(
-        "Exercise 10.3", "rmse_swapped", "a number (an RMSE)", _check_swapped,
-        "`course_utils.evaluation.rmse_under_relabelling(y_true, y_pred, permutation)` renames both sides.",
-        "from course_utils.evaluation import rmse_under_relabelling\n"
-        "from course_utils.exercises.ch10_evaluating_honestly import SWAP, Y_PRED, Y_TRUE\n"
-        "rmse_swapped = rmse_under_relabelling(Y_TRUE, Y_PRED, SWAP)  # sqrt(82 / 8) = 3.20, up from 2.55",
+    "ex-10-3": Exercise(
+        "rmse_swapped",
+        "a number (an RMSE)",
+        _check_swapped,
+        "`course_utils.analysis.metrics.rmse_under_relabelling(y_true, y_pred, permutation)` renames both sides.",
+        "from course_utils.analysis.metrics import rmse_under_relabelling\n"
+        "from course_utils.exercises.ch10_evaluating_honestly import (\n"
+        "    SWAP,\n"
+        "    Y_PRED,\n"
+        "    Y_TRUE,\n"
+        ")\n"
+        "\n"
+        "rmse_swapped = rmse_under_relabelling(Y_TRUE, Y_PRED, SWAP)\n"
+        "# sqrt(82 / 8) = 3.20, up from sqrt(52 / 8) = 2.55",
     ),
 }
 
 WRONG_ANSWERS = {
-    "q1": [(0.5, "plain accuracy"), (1 / 7, "all 7 classes"), (2 / 9, "macro-F1"), (0.9, "not it"),
-           ("a third", "a number")],
-    "q2": [(math.sqrt(52 / 8), "before the renaming"), (82 / 8, "square root"),
-           (math.sqrt(102 / 8), "only one side"), (math.sqrt(132 / 8), "only one side"), (1.0, "not it")],
+    "ex-10-2": [
+        (0.5, "plain accuracy"),
+        (1 / 7, "all 7 classes"),
+        (2 / 9, "macro-F1"),
+        (0.9, "not it"),
+        ("a third", "a number"),
+    ],
+    "ex-10-3": [
+        (math.sqrt(52 / 8), "before the renaming"),
+        (82 / 8, "square root"),
+        (math.sqrt(102 / 8), "only one side"),
+        (math.sqrt(132 / 8), "only one side"),
+        (1.0, "not it"),
+    ],
 }

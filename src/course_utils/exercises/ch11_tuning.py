@@ -10,43 +10,64 @@ from course_utils.exercises import Exercise, Wrong, expect_number
 def _check_objective(answer: object) -> None:
     """A keras-tuner objective that maximises balanced accuracy on the validation images."""
     if isinstance(answer, str):
-        raise Wrong("keras-tuner cannot infer whether a custom metric should go up or down from its name alone: "
-                    "wrap it as kt.Objective(name, direction=...).")
+        raise Wrong(
+            "keras-tuner cannot infer whether a custom metric should go up or down from its name alone: "
+            "wrap it as kt.Objective(name, direction=...)."
+        )
     if not isinstance(answer, kt.Objective):
-        raise Wrong(f"Expected a kt.Objective, but got {type(answer).__name__}.")
+        raise Wrong(
+            f"Expected a kt.Objective, but got {type(answer).__name__}."
+        )
     if answer.name == "balanced_accuracy":
-        raise Wrong("That is measured on the training images, which the model has seen; Keras names the "
-                    "validation version with a `val_` prefix.")
+        raise Wrong(
+            "That is measured on the training images, which the model has seen; Keras names the "
+            "validation version with a `val_` prefix."
+        )
     if answer.name != "val_balanced_accuracy":
-        raise Wrong(f"The metric {answer.name!r} is not the one asked for: the model reports balanced accuracy "
-                    "as `balanced_accuracy` (and `val_balanced_accuracy` on the validation images).")
+        raise Wrong(
+            f"The metric {answer.name!r} is not the one asked for: the model reports balanced accuracy "
+            "as `balanced_accuracy` (and `val_balanced_accuracy` on the validation images)."
+        )
     if answer.direction != "max":
-        raise Wrong(f"direction={answer.direction!r} would search for the worst model: higher balanced accuracy "
-                    "is better.")
+        raise Wrong(
+            f"direction={answer.direction!r} would search for the worst model: higher balanced accuracy "
+            "is better."
+        )
 
 
 def _check_epochs(answer: object) -> None:
     """Epochs trained by a search of 20 trials × 5 epochs, each trial run twice."""
     value = expect_number(answer, "a number of epochs")
     if value == 100:
-        raise Wrong("100 counts each trial once; executions_per_trial=2 trains every trial twice.")
+        raise Wrong(
+            "100 counts each trial once; executions_per_trial=2 trains every trial twice."
+        )
     if value == 40:
-        raise Wrong("40 counts trials × executions but forgets that each training runs 5 epochs.")
+        raise Wrong(
+            "40 counts trials × executions but forgets that each training runs 5 epochs."
+        )
     if value == 10:
         raise Wrong("10 is 5 × 2, for one trial; there are 20 trials.")
     if value != 200:
-        raise Wrong(f"{value:g} is not it: multiply trials, epochs per training and executions per trial.")
+        raise Wrong(
+            f"{value:g} is not it: multiply trials, epochs per training and executions per trial."
+        )
 
 
 EXERCISES = {
-    "q1": Exercise(
-        "Exercise 11.1", "objective", "a keras_tuner.Objective", _check_objective,
-        "Look at `course_utils.tuning.OBJECTIVE` and change the metric's name.",
+    "ex-11-1": Exercise(
+        "objective",
+        "a keras_tuner.Objective",
+        _check_objective,
+        "Look at `course_utils.training.tuning.OBJECTIVE` and change the metric's name.",
         "import keras_tuner as kt\n"
-        "objective = kt.Objective(\"val_balanced_accuracy\", direction=\"max\")",
+        "\n"
+        'objective = kt.Objective("val_balanced_accuracy", direction="max")',
     ),
-    "q2": Exercise(
-        "Exercise 11.2", "epochs_trained", "a whole number", _check_epochs,
+    "ex-11-2": Exercise(
+        "epochs_trained",
+        "a whole number",
+        _check_epochs,
         "Every trial trains `executions_per_trial` models for `epochs` epochs each.",
         "epochs_trained = 20 * 5 * 2  # 200",
     ),
@@ -54,8 +75,17 @@ EXERCISES = {
 
 
 WRONG_ANSWERS = {
-    "q1": [("val_balanced_accuracy", "cannot infer"), (kt.Objective("balanced_accuracy", "max"), "training"),
-           (kt.Objective("val_balanced_accuracy", "min"), "worst model"),
-           (kt.Objective("val_accuracy", "max"), "not the one asked for"), (0.5, "Expected a kt.Objective")],
-    "q2": [(100, "executions_per_trial"), (40, "5 epochs"), (10, "20 trials"), (150, "not it")],
+    "ex-11-1": [
+        ("val_balanced_accuracy", "cannot infer"),
+        (kt.Objective("balanced_accuracy", "max"), "training"),
+        (kt.Objective("val_balanced_accuracy", "min"), "worst model"),
+        (kt.Objective("val_accuracy", "max"), "not the one asked for"),
+        (0.5, "Expected a kt.Objective"),
+    ],
+    "ex-11-2": [
+        (100, "executions_per_trial"),
+        (40, "5 epochs"),
+        (10, "20 trials"),
+        (150, "not it"),
+    ],
 }

@@ -13,25 +13,43 @@ def _check_frozen(answer: object) -> None:
     value = expect_number(answer, "a number of weights")
     head = _FEATURES * _CLASSES + _CLASSES
     if value == _BACKBONE + head:
-        raise Wrong("That is every weight of the model; while the backbone is frozen only the new head learns.")
+        raise Wrong(
+            "That is every weight of the model; while the backbone is frozen only the new head learns."
+        )
     if value == _BACKBONE:
-        raise Wrong("That is the frozen backbone's weights: they are exactly the ones that do *not* learn.")
+        raise Wrong(
+            "That is the frozen backbone's weights: they are exactly the ones that do *not* learn."
+        )
     if value == _FEATURES * _CLASSES:
-        raise Wrong("Close: 576 × 7 leaves out the 7 biases of the dense layer.")
+        raise Wrong(
+            "Close: 576 × 7 leaves out the 7 biases of the dense layer."
+        )
     if value != head:
-        raise Wrong(f"{value:g} is not it: count the weights of a dense layer from 576 features to 7 logits.")
+        raise Wrong(
+            f"{value:g} is not it: count the weights of a dense layer from 576 features to 7 logits."
+        )
 
 
 EXERCISES = {
-    "q1": Exercise(
-        "Exercise 15.1", "frozen_trainable", "a whole number", _check_frozen,
+    "ex-15-1": Exercise(
+        "frozen_trainable",
+        "a whole number",
+        _check_frozen,
         "Build `transfer.transfer_model()` (random weights are fine) and pass it to `transfer.trainable_params`.",
-        "from course_utils import transfer\n"
-        "frozen_trainable = transfer.trainable_params(transfer.transfer_model())  # 576 × 7 + 7 = 4,039",
+        "from course_utils.training import transfer\n"
+        "\n"
+        "# random weights are enough to count them\n"
+        "frozen = transfer.transfer_model()\n"
+        "# 576 × 7 + 7 = 4,039\n"
+        "frozen_trainable = transfer.trainable_params(frozen)",
     ),
 }
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "q1": [(943_159, "every weight"), (939_120, "do *not* learn"), (4_032, "biases")],
+    "ex-15-1": [
+        (943_159, "every weight"),
+        (939_120, "do *not* learn"),
+        (4_032, "biases"),
+    ],
 }

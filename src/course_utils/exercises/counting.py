@@ -5,13 +5,19 @@ Not a chapter module (its name does not start with ``chNN``): the chapters' modu
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from course_utils.exercises import Wrong, expect_number
 
 
-def number_checker(what: str, expected: float, mistakes: Mapping[float, str], otherwise: str,
-                   tolerance: float = 0.5) -> Callable[[Any], None]:
+def number_checker(
+    what: str,
+    expected: float,
+    mistakes: Mapping[float, str],
+    otherwise: str,
+    tolerance: float = 0.5,
+) -> Callable[[Any], None]:
     """A checker: right within ``tolerance`` of ``expected``; each known wrong value gets its own feedback;
     any other value gets ``otherwise`` (which may use ``{value}``)."""
 

@@ -1,0 +1,231 @@
+"""The training layout: one folder per class (the study's class names), images named by artwork ID, resized.
+
+The folder is ready for ``keras.utils.image_dataset_from_directory``; ``labels.csv`` beside the class folders
+keeps every artwork's flags, class, valence–arousal target and metadata for the chapters that need more
+(``Style`` and ``Year`` as the archive writes them, with the parsed ``Year start`` and ``Year end``), and
+``prepare.json`` the settings and the SHA-256 of the All file the folders were built from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from course_utils.config.study import IMAGE_SIZE, THRESHOLD
+from course_utils.data import schema
+from course_utils.data.annotations import read_table, shares
+from course_utils.data.files import write_atomic
+from course_utils.data.images import ImageError, load_square, save_atomic
+from course_utils.labels import CLASS_NAMES, label_table, va_targets
+
+LABELS_FILE = "labels.csv"
+
+
+#: The All file's columns that labels.csv keeps for every artwork, as the archive writes them.
+LABEL_META = tuple(
+    c for c in schema.META_COLUMNS if c not in ("ID", *schema.URL_COLUMNS)
+)
+
+
+#: ... and with them the parsed years (:func:`course_utils.data.annotations.parse_year`). ``Style`` stays the archive's
+#: string (one style, or two joined by a comma); :func:`course_utils.data.annotations.parse_styles` splits it.
+META_COPIED = (
+    "Style",
+    "Category",
+    "Artist",
+    "Title",
+    "Year",
+    "Year start",
+    "Year end",
+    "Is painting",
+    "Face/body",
+    "Ave. art rating",
+)
+
+
+@dataclass
+class PrepareReport:
+    """What ``prepare`` did: images per class, written now, already there, and what is missing or bad."""
+
+    counts: dict[str, int]
+    written: int = 0
+    kept: int = 0
+    unlabelled: int = 0
+    missing: list[str] = field(default_factory=list)
+    invalid: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for the command line and the chapters."""
+        total = sum(self.counts.values())
+        empty = sum(1 for c in self.counts.values() if not c)
+        return (
+            f"{total} images in {len(self.counts)} class folders, {empty} of them empty "
+            f"({self.written} written, {self.kept} already there); {self.unlabelled} artworks without a quadrant "
+            f"left out; {len(self.missing)} without an image; {len(self.invalid)} unreadable"
+        )
+
+
+def find_image(images_dir: Path, ident: str) -> Path | None:
+    """The image file of an artwork (any extension), or None."""
+    for path in sorted(images_dir.glob(f"{ident}.*")):
+        if not path.name.startswith("."):
+            return path
+    return None
+
+
+def prepare(
+    data_root: str | Path,
+    out: str | Path,
+    scope: str = "art",
+    threshold: float = THRESHOLD,
+    size: int = IMAGE_SIZE,
+    policy: str = "squash",
+    mapping: Mapping[str, str] | None = None,
+) -> PrepareReport:
+    """Build (or bring up to date) the class folders from a data folder holding the archive and ``images/``."""
+    data_root, out = Path(data_root), Path(out)
+    all_file = data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE
+    table = read_table(all_file, LABEL_META)
+    if not (data_root / "images").is_dir():
+        raise FileNotFoundError(
+            f"{data_root / 'images'}: no such folder (the artworks' images, named by ID)"
+        )
+    before = previous_settings(out)
+    resized_alike = (
+        before.get("size") == size and before.get("policy") == policy
+    )
+    values = shares(table, scope)
+    labels = label_table(values, threshold, mapping)
+    targets = va_targets(values)
+    report = PrepareReport(
+        counts={c: 0 for c in CLASS_NAMES},
+        unlabelled=int(labels["class"].isna().sum()),
+    )
+    wanted: set[Path] = set()
+    for ident, cls in labels["class"].dropna().items():
+        target = out / cls / f"{ident}.jpg"
+        wanted.add(target)
+        if target.is_file() and resized_alike:
+            report.kept += 1
+            report.counts[cls] += 1
+            continue
+        source = find_image(data_root / "images", ident)
+        if source is None:
+            report.missing.append(ident)
+            target.unlink(
+                missing_ok=True
+            )  # an image of another size, from an earlier run
+            continue
+        try:
+            save_atomic(load_square(source, size, policy), target)
+        except ImageError as err:
+            report.invalid[ident] = str(err)
+            target.unlink(missing_ok=True)
+            continue
+        report.written += 1
+        report.counts[cls] += 1
+    for stale in out.glob(
+        "*/*.jpg"
+    ):  # a class folder must hold exactly its artworks
+        if stale not in wanted:
+            stale.unlink()
+    for folder in out.glob(
+        "*"
+    ):  # an emptied folder of another layout would be an extra class to a loader
+        if (
+            folder.is_dir()
+            and folder.name not in CLASS_NAMES
+            and not any(folder.iterdir())
+        ):
+            folder.rmdir()
+    for cls in CLASS_NAMES:
+        (out / cls).mkdir(parents=True, exist_ok=True)
+    meta = table[list(META_COPIED)]
+    frame = pd.concat(
+        [meta, labels, targets, values.add_prefix("share ")], axis=1
+    )
+    frame["has image"] = [
+        (out / str(c) / f"{i}.jpg").is_file() if pd.notna(c) else False
+        for i, c in labels["class"].items()
+    ]
+    frame.index.name = "ID"
+    write_atomic(out / LABELS_FILE, frame.to_csv())
+    write_atomic(
+        out / "prepare.json",
+        json.dumps(
+            {
+                "scope": scope,
+                "threshold": threshold,
+                "size": size,
+                "policy": policy,
+                "all_sha256": hashlib.sha256(
+                    all_file.read_bytes()
+                ).hexdigest(),
+                "counts": report.counts,
+                "unlabelled": report.unlabelled,
+                "missing": report.missing,
+                "invalid": report.invalid,
+            },
+            indent=1,
+        ),
+    )
+    return report
+
+
+def previous_settings(out: Path) -> dict:
+    """The settings of an earlier run into ``out`` ({} if none): images of another size must be redone."""
+    try:
+        return json.loads((out / "prepare.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def read_labels(folder: str | Path) -> pd.DataFrame:
+    """The ``labels.csv`` a prepared folder holds (index: artwork ID)."""
+    path = Path(folder) / LABELS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: not found; run `course-utils prepare` first"
+        )
+    return pd.read_csv(
+        path,
+        index_col="ID",
+        dtype={
+            "ID": str,
+            "Year": str,
+            "Year start": "Int64",
+            "Year end": "Int64",
+        },
+    )
+
+
+def layout_tree(folder: str | Path, examples: int = 2) -> str:
+    """The prepared folder as a tree: each class folder with its image count and a few file names."""
+    folder = Path(folder)
+    entries = sorted(
+        p for p in folder.iterdir() if not p.name.startswith(".")
+    )
+    lines = [f"{folder.name}/"]
+    for i, path in enumerate(entries):
+        last = i == len(entries) - 1
+        branch, indent = ("└── ", "    ") if last else ("├── ", "│   ")
+        if not path.is_dir():
+            lines.append(f"{branch}{path.name}")
+            continue
+        images = sorted(p.name for p in path.glob("*.jpg"))
+        lines.append(
+            f"{branch}{path.name + '/':<31} {len(images):>5} images"
+        )
+        shown = images[:examples] + (
+            ["…"] if len(images) > examples else []
+        )
+        lines += [
+            f"{indent}{'└── ' if j == len(shown) - 1 else '├── '}{name}"
+            for j, name in enumerate(shown)
+        ]
+    return "\n".join(lines)

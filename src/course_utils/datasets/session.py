@@ -1,0 +1,110 @@
+"""One chapter's session: the settings, the data source and the device, resolved once into a frozen object.
+
+``course_utils.chapter.banner()`` opens it and prints it; the chapter passes it on explicitly to every call that
+depends on the run (where data and saved runs lie, the profile's budget, the seed). Nothing later re-reads the
+environment or probes the network again, so where a run is saved cannot change halfway through a chapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from course_utils.config.device import Device, detect_device
+from course_utils.config.profiles import Budget, budget
+from course_utils.config.settings import Settings, get_settings
+from course_utils.config.study import IMAGE_SIZE, THRESHOLD
+from course_utils.data.download import download_all
+from course_utils.datasets.prepare import prepare
+from course_utils.datasets.sample import write_sample
+from course_utils.datasets.source import (
+    Source,
+    archive_url,
+    prepared_is_current,
+    resolve_source,
+)
+
+
+@dataclass(frozen=True)
+class Session:
+    """What one run of a chapter uses: its settings, its data source and its device, fixed once."""
+
+    settings: Settings
+    source: Source
+    device: Device
+
+    @property
+    def profile(self) -> str:
+        """``smoke``, ``quick`` or ``full``."""
+        return self.settings.profile
+
+    @property
+    def seed(self) -> int:
+        """The run's seed (COURSE_SEED, else the study's)."""
+        return self.settings.seed
+
+    @property
+    def data_dir(self) -> Path:
+        """The cache folder for downloads, prepared datasets and saved runs."""
+        return self.settings.data_dir
+
+    @property
+    def budget(self) -> Budget:
+        """What this profile may spend (epochs, sample size, trials …)."""
+        return budget(self.settings.profile)
+
+    @property
+    def is_sample(self) -> bool:
+        """True on the offline sample, whose numbers are never WikiArt results."""
+        return self.source.is_sample
+
+    def with_seed(self, seed: int) -> Session:
+        """The same session with another seed (repeated runs); the sample keeps its own seed and folder."""
+        return replace(
+            self, settings=replace(self.settings, seed=int(seed))
+        )
+
+
+def open_session(
+    settings: Settings | None = None, device: Device | None = None
+) -> Session:
+    """Resolve the settings (from the environment unless given), the data source and the device, once."""
+    settings = settings or get_settings()
+    return Session(
+        settings, resolve_source(settings), device or detect_device()
+    )
+
+
+def ensure_source(session: Session) -> Source:
+    """Make sure the session's data exists (download the real data, or generate the sample); its source."""
+    source = session.source
+    if source.is_sample:
+        write_sample(
+            source.root,
+            n=session.budget.sample_size,
+            seed=session.seed,
+            overwrite=False,
+        )
+    else:
+        download_all(source.root, archive_url=archive_url())
+    return source
+
+
+def class_folders(
+    session: Session,
+    scope: str = "art",
+    threshold: float = THRESHOLD,
+    size: int = IMAGE_SIZE,
+) -> Path:
+    """The prepared class-folder dataset for this run's data (built once, then reused)."""
+    source = ensure_source(session)
+    out = (
+        session.data_dir
+        / "prepared"
+        / f"{source.root.name}-{scope}-t{threshold:g}-s{size}"
+    )
+    if not prepared_is_current(out, source):
+        prepare(
+            source.root, out, scope=scope, threshold=threshold, size=size
+        )  # incremental: keeps what holds
+    return out

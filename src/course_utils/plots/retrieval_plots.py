@@ -1,0 +1,89 @@
+"""Figures and the explorer of retrieval by emotion (chapter 14): the top-k artworks of a query, as a gallery.
+
+The ranking comes from :mod:`course_utils.analysis.retrieval`. The explorer is an ipywidgets query picker that
+shows each gallery as a picture (never an ``Output`` widget, on which the book's runner stalls); where ipywidgets
+is not installed it returns None.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils.analysis.retrieval import Gallery, query, query_relevance
+from course_utils.labels import QUADRANTS, emotion_table
+from course_utils.plots.figures import image_grid
+from course_utils.plots.style import figure_png
+
+
+def show_results(
+    gallery: Gallery,
+    ranking: np.ndarray,
+    k: int = 8,
+    relevant: np.ndarray | None = None,
+    title: str = "",
+    ncols: int = 9,
+    query: int | None = None,
+):
+    """The top-k artworks as a gallery captioned with their classes (✓/✗ given relevance; the query image first)."""
+
+    top = [int(i) for i in np.asarray(ranking)[:k]]
+    captions = []
+    for i in top:
+        mark = "" if relevant is None else ("✓ " if relevant[i] else "✗ ")
+        captions.append(f"{mark}{gallery.classes[i]}")
+    if query is not None:
+        top, captions = (
+            [query, *top],
+            [f"QUERY: {gallery.classes[query]}", *captions],
+        )
+    return image_grid(
+        [gallery.paths[i] for i in top],
+        captions,
+        ncols=min(ncols, len(top)),
+        title=title,
+    )
+
+
+def query_choices() -> list[str]:
+    """What the explorer offers: the four quadrants, then the 20 emotion words."""
+    return [*QUADRANTS, *emotion_table().index]
+
+
+def explorer(gallery: Gallery, k: int = 8):
+    """An interactive query picker with its gallery, or None where ipywidgets is not installed.
+
+    The gallery is an Image widget redrawn when a control changes, not ipywidgets' interactive output (an Output
+    widget): a notebook runner (nbclient, so ``jupyter-book build``) mimics an Output widget by sending every
+    captured output back to the kernel on the shell channel while it waits there for the cell's reply, and that
+    reply then went unnoticed until the cell's time limit (the 20-minute stalls of the book build; measured in
+    benchmarks/README.md, "Widgets and notebook runners").
+    """
+    try:
+        import ipywidgets as widgets  # deferred: optional, not a package dependency
+    except ImportError:
+        return None
+
+    choice = widgets.Dropdown(
+        options=query_choices(), value="Calm", description="query"
+    )
+    size = widgets.IntSlider(
+        value=k, min=4, max=16, step=4, description="k"
+    )
+    picture = widgets.Image(
+        format="png", layout=widgets.Layout(max_width="100%")
+    )
+
+    def draw(_change=None) -> None:
+        ranking, quadrant = query(gallery, choice.value)
+        relevant = query_relevance(gallery, quadrant)
+        title = f"Top {size.value} for “{choice.value}” (✓ = flagged {quadrant})"
+        picture.value = figure_png(
+            show_results(
+                gallery, ranking, size.value, relevant, title=title
+            )
+        )
+
+    choice.observe(draw, "value")
+    size.observe(draw, "value")
+    draw()
+    return widgets.VBox([widgets.HBox([choice, size]), picture])

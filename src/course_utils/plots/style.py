@@ -1,0 +1,183 @@
+"""The course's figure style, set once, and the check that every figure keeps it.
+
+:func:`use_style` (the banner calls it) sets readable fonts and the Okabe–Ito colour-blind-safe palette
+(:data:`PALETTE`, one fixed colour per quadrant in :data:`QUADRANT_COLOURS`, ``viridis`` for sequential data).
+:func:`check_figure` lists a figure's house-style problems (no title, an axis without a label); under
+``COURSE_CHECK_FIGURES=1`` (the tests) every notebook cell that leaves such a figure fails.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import weakref
+
+import matplotlib
+from cycler import cycler
+from matplotlib._pylab_helpers import Gcf
+
+#: Okabe–Ito, the colour-blind-safe palette (Okabe & Ito, 2008).
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+
+
+#: One fixed colour per quadrant, used by every figure that shows quadrants.
+QUADRANT_COLOURS = {
+    "Aggressive": "#D55E00",
+    "Euphoric": "#E69F00",
+    "Melancholy": "#0072B2",
+    "Calm": "#009E73",
+}
+
+
+SEQUENTIAL = "viridis"  # perceptually uniform and colour-blind safe
+
+_checked_figures: weakref.WeakSet = (
+    weakref.WeakSet()
+)  # figures already checked, so each is reported once
+
+
+def use_style() -> None:
+    """Apply the course style to matplotlib and seaborn (idempotent)."""
+    import seaborn as sns  # deferred: seaborn takes about a second to import
+
+    sns.set_theme(
+        context="notebook", style="whitegrid", palette=list(PALETTE)
+    )
+    matplotlib.rcParams.update(
+        {
+            "figure.figsize": (7.5, 4.5),
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "font.size": 12,
+            "axes.titlesize": 14,
+            "axes.labelsize": 12,
+            "xtick.labelsize": 11,
+            "ytick.labelsize": 11,
+            "legend.fontsize": 11,
+            "axes.prop_cycle": cycler(color=list(PALETTE)),
+            "image.cmap": SEQUENTIAL,
+            "figure.constrained_layout.use": True,
+        }
+    )
+
+
+def figure_png(fig) -> bytes:
+    """The figure as PNG bytes, then closed: for widgets that show a picture instead of capturing output."""
+    import matplotlib.pyplot as plt  # deferred: pyplot picks a backend on import; the style must not force one
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _title(ax) -> str:
+    """An axes' title, wherever it is placed."""
+    return " ".join(
+        ax.get_title(loc) for loc in ("left", "center", "right")
+    ).strip()
+
+
+def _shows_tick_labels(axis) -> bool:
+    """Whether an axis is drawn with tick labels (an axis without them needs no label)."""
+    return axis.get_visible() and any(
+        t.get_visible() and t.get_text().strip()
+        for t in axis.get_ticklabels()
+    )
+
+
+def check_figure(fig) -> list[str]:
+    """The house-style problems of a figure: no title, or an axis with tick labels but no axis label.
+
+    A title may be the figure's (``suptitle``) or one on every plot. Images (``imshow``), plots with their axes
+    switched off, colour bars and axes whose label a shared neighbour carries are exempt from axis labels.
+    """
+    fig.canvas.draw()
+    plots = [
+        ax
+        for ax in fig.axes
+        if ax.get_visible()
+        and ax.get_label() != "<colorbar>"
+        and (ax.axison or ax.has_data())
+    ]
+    problems = []
+    if not fig.get_suptitle().strip() and any(
+        not _title(ax) for ax in plots
+    ):
+        problems.append(
+            "no title: give the figure a suptitle or each plot a title"
+        )
+    for i, ax in enumerate(plots):
+        if ax.images or not ax.axison:
+            continue
+        name = f"plot {i + 1}" + (
+            f" ({_title(ax)!r})" if _title(ax) else ""
+        )
+        for which, axis, shared, sup in (
+            ("x", ax.xaxis, ax.get_shared_x_axes(), fig.get_supxlabel()),
+            ("y", ax.yaxis, ax.get_shared_y_axes(), fig.get_supylabel()),
+        ):
+            labelled = [
+                a
+                for a in shared.get_siblings(ax)
+                if a.figure is fig and getattr(a, f"get_{which}label")()
+            ]
+            if (
+                _shows_tick_labels(axis)
+                and not labelled
+                and not sup.strip()
+            ):
+                problems.append(f"{name} has no {which}-axis label")
+    return problems
+
+
+class FigureStyleError(AssertionError):
+    """A figure left a notebook cell without a title or axis labels (raised only under COURSE_CHECK_FIGURES=1)."""
+
+
+def check_open_figures() -> None:
+    """Check every figure the last cell left open, once each; raise FigureStyleError naming the problems."""
+    if "matplotlib.pyplot" not in sys.modules:  # no figure can exist yet
+        return
+
+    problems = []
+    for manager in Gcf.get_all_fig_managers():
+        fig = manager.canvas.figure
+        if fig not in _checked_figures:
+            _checked_figures.add(fig)
+            problems += [
+                f"figure {manager.num}: {p}" for p in check_figure(fig)
+            ]
+    if problems:
+        raise FigureStyleError(
+            "figure style (CONTRIBUTING.md, Package style): "
+            + "; ".join(problems)
+        )
+
+
+def check_figures_after_each_cell() -> bool:
+    """In IPython, check the figures after each cell (before the inline backend shows and closes them)."""
+    try:
+        from IPython import (
+            get_ipython,  # deferred: only notebooks have IPython (not a dependency)
+        )
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    callbacks = shell.events.callbacks["post_execute"]
+    if check_open_figures not in callbacks:
+        callbacks.insert(
+            0, check_open_figures
+        )  # first: the inline backend's flush closes the figures
+    return True
