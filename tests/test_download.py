@@ -174,6 +174,71 @@ def test_second_run_asks_only_for_what_is_missing(server, files, tmp_path):
     assert (third.failed, third.skipped) == (1, 0)
 
 
+def test_plan_sorts_every_artwork_into_kept_no_url_known_or_asked(tmp_path):
+    """`plan` on seven hand-made artworks, each answer worked by hand: an image already there is kept; an empty
+    or missing URL is a permanent failure without a request; a permanent failure of an earlier run is skipped
+    only while its URL is unchanged; a temporary one, or one at a changed URL, is asked for again."""
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "a.jpg").write_bytes(b"kept as it is")
+    table = pd.DataFrame(
+        {
+            "ID": ["a", "b", "c", "d", "e", "f", "g"],
+            "Image URL": [
+                "http://h/a.jpg",
+                None,
+                "  ",
+                "http://h/d.jpg",
+                "http://new/e.jpg",
+                "http://h/f.jpg",
+                "http://h/g.jpg",
+            ],
+        }
+    )
+    known = {
+        "b": download.Failure("b", "http://h/b.jpg", "HTTP 404", True),
+        "d": download.Failure("d", "http://h/d.jpg", "HTTP 404", True),
+        "e": download.Failure("e", "http://old/e.jpg", "HTTP 404", True),
+        "f": download.Failure("f", "http://h/f.jpg", "timed out", False),
+    }
+    report = download.DownloadReport(tmp_path, tmp_path / schema.ARCHIVE_FOLDER, images)
+    todo = download.plan(table, report, known)
+    assert todo == [("e", "http://new/e.jpg"), ("f", "http://h/f.jpg"), ("g", "http://h/g.jpg")]
+    no_url = "no Image URL in the annotations"
+    assert report.failures == [
+        download.Failure("b", "", no_url, True),
+        download.Failure("c", "", no_url, True),
+        download.Failure("d", "http://h/d.jpg", "HTTP 404", True),
+    ]
+    assert (report.total, report.kept, report.skipped, report.failed) == (7, 1, 1, 3)
+
+
+def test_a_changed_url_is_asked_again_and_an_unchanged_one_is_not(server, files, tmp_path):
+    """End to end: a 404 is remembered with its URL; while the URL stays, the next run does not ask again; when
+    failures.csv holds another URL for it (the archive's link changed since), it is asked for again."""
+    server.fault(files[0], Reply(404), always=True)
+    run(server, tmp_path, limit=3)
+    remembered = failures(tmp_path)[ident(files[0])]
+    assert remembered["permanent"] == "yes" and remembered["URL"].endswith(files[0])
+
+    server.reset()
+    server.fault(files[0], Reply(404), always=True)
+    unchanged = run(server, tmp_path, limit=3)
+    assert dict(server.hits) == {} and (unchanged.skipped, unchanged.failed) == (1, 1)
+
+    rows = list(failures(tmp_path).values())
+    rows[0]["URL"] = "http://127.0.0.1:9/an/older/link.jpg"
+    with open(tmp_path / FAILURES_FILE, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    server.reset()
+    changed = run(server, tmp_path, limit=3)
+    assert dict(server.hits) == {files[0]: 1}  # the archive's current URL, asked once
+    assert (changed.skipped, changed.fetched, changed.failed) == (0, 1, 0)
+    assert not failures(tmp_path)
+
+
 def test_an_interrupted_run_loses_nothing(server, files, tmp_path, monkeypatch):
     calls, lock = [0], threading.Lock()
     real = download.open_validated

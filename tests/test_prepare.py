@@ -255,3 +255,36 @@ def test_class_folders_are_rebuilt_when_the_archive_or_the_images_change(tmp_pat
 
     write_sample(tmp_path / "data", n=60, seed=6)  # another archive in the same folder
     assert not prepared_is_current(out, source)
+
+
+def test_unreadable_images_are_reported_and_leave_no_file(tmp_path):
+    """Three labelled artworks whose image files went bad after an earlier run at another size (empty, a web
+    page saved as the image, cut in half): `prepare` names each with its reason, writes none of them, removes
+    their image of the earlier run, and counts only the readable ones; a rerun reports them again."""
+    info = write_sample(tmp_path / "s", n=40, seed=5)
+    out = tmp_path / "prepared"
+    prepare(info.root, out, size=32)
+    earlier = sorted(out.glob("*/*.jpg"))
+    labelled = len(earlier)  # every labelled artwork had its image in the earlier run
+    assert labelled > 20 and not json.loads((out / "prepare.json").read_text())["invalid"]
+    bad = {path.stem: path.parent.name for path in earlier[:3]}  # ID -> class folder
+    sources = {i: next(info.images_dir.glob(f"{i}.*")) for i in bad}
+    empty, page, cut = bad
+    sources[empty].write_bytes(b"")
+    sources[page].write_bytes(b"<!DOCTYPE html><html><body>Too many requests</body></html>")
+    sources[cut].write_bytes(sources[cut].read_bytes()[: sources[cut].stat().st_size // 2])
+
+    report = prepare(info.root, out)  # size 125: every image is read again
+    assert sorted(report.invalid) == sorted(bad)
+    assert "empty file" in report.invalid[empty] and str(sources[empty]) in report.invalid[empty]
+    assert "an HTML page, not an image" in report.invalid[page]
+    assert "truncated" in report.invalid[cut], report.invalid[cut]
+    assert not [i for i, cls in bad.items() if (out / cls / f"{i}.jpg").exists()]  # the 32-px ones are gone too
+    assert report.written == labelled - 3 and sum(report.counts.values()) == labelled - 3
+    assert len(list(out.glob("*/*.jpg"))) == labelled - 3 and not report.missing
+    assert report.summary().endswith("0 without an image; 3 unreadable")
+    assert json.loads((out / "prepare.json").read_text())["invalid"] == report.invalid
+    assert read_labels(out).loc[list(bad), "has image"].eq(False).all()
+
+    again = prepare(info.root, out)
+    assert sorted(again.invalid) == sorted(bad) and (again.kept, again.written) == (labelled - 3, 0)

@@ -1,5 +1,6 @@
 """The offline sample dataset (SPEC §5) and `course-utils sample`."""
 
+import csv
 import filecmp
 import subprocess
 import sys
@@ -16,11 +17,12 @@ from course_utils.datasets.sample import (
     FORMAT,
     OFFICIAL_STYLES,
     STAMP,
+    ag_table,
     build_tables,
     quota,
     write_sample,
 )
-from course_utils.labels import class_counts, label_table, presence
+from course_utils.labels import class_counts, label_table
 
 
 def run_cli(*args):
@@ -76,13 +78,73 @@ def test_all_shares_are_rounded_fractions(sample):
     assert len(np.unique(values.to_numpy())) > 20  # real fractions, not 0/1
 
 
+#: The archive's column prefix of each scope, copied by hand from the dataset's README (not from `schema`).
+PREFIXES = ("Art (image+title): ", "ImageOnly: ", "TitleOnly: ")
+
+
+def raw_rows(path) -> list[dict]:
+    """A TSV file's rows as the text it holds, read with the csv module (no package code)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def thousandths(cell: str) -> int:
+    """A share as the All file writes it (``0.400``) in whole thousandths (400): compared without floats."""
+    whole, point, frac = cell.partition(".")
+    assert point and len(frac) == 3, cell
+    return int(whole) * 1000 + int(frac)
+
+
 @pytest.mark.parametrize("level", [3, 4, 5])
-def test_ag_files_agree_with_all_by_the_datasets_rule(sample, level):
-    all_table = read_table(sample.archive_dir / schema.ALL_FILE)
-    ag_table = read_table(sample.archive_dir / schema.AG_FILES[level])
-    for scope in schema.SCOPES:
-        expected = presence(shares(all_table, scope), level / 10).astype(int)
-        pd.testing.assert_frame_equal(shares(ag_table, scope).astype(int), expected, check_names=False)
+def test_ag_files_are_the_all_file_thresholded_by_hand(sample, level):
+    """Every cell of an AgN file recomputed from the All file's text without the package: ``1`` where a share is
+    at least N×100 thousandths, ``0`` below; ``neutral`` ``1`` only when no other emotion of that scope is; every
+    other column copied unchanged. The sample must hold the cases that matter: shares exactly at the threshold,
+    neutral alone, and neutral beside another emotion."""
+    all_rows = raw_rows(sample.archive_dir / schema.ALL_FILE)
+    ag_rows = raw_rows(sample.archive_dir / schema.AG_FILES[level])
+    assert [r["ID"] for r in ag_rows] == [r["ID"] for r in all_rows] and len(all_rows) == 300
+    at_threshold = neutral_alone = neutral_dropped = 0
+    for row, ag in zip(all_rows, ag_rows):
+        for prefix in PREFIXES:
+            columns = [c for c in row if c.startswith(prefix)]
+            assert len(columns) == 20
+            share = {c: thousandths(row[c]) for c in columns}
+            present = {c for c in columns if share[c] >= 100 * level}
+            at_threshold += sum(share[c] == 100 * level for c in columns)
+            neutral = prefix + "neutral"
+            if neutral in present and len(present) > 1:
+                present.discard(neutral)
+                neutral_dropped += 1
+            elif present == {neutral}:
+                neutral_alone += 1
+            want = {c: "1" if c in present else "0" for c in columns}
+            assert {c: ag[c] for c in columns} == want, (row["ID"], prefix)
+        others = [c for c in row if not c.startswith(PREFIXES)]
+        assert {c: ag[c] for c in others} == {c: row[c] for c in others}, row["ID"]
+    assert at_threshold > 0 and neutral_alone > 0 and neutral_dropped > 0
+
+
+def test_ag_table_of_hand_made_rows():
+    """`ag_table` on four hand-made artworks, the answers worked by hand: a share at the threshold counts, one a
+    thousandth below does not; neutral counts alone and is dropped beside another emotion."""
+    columns = [c for s in schema.SCOPES for c in schema.emotion_columns(s)]
+    table = pd.DataFrame(0.0, index=range(4), columns=columns)
+    art = "Art (image+title): "
+    table.loc[0, art + "anger"] = 0.4  # at the threshold of Ag4
+    table.loc[1, art + "anger"] = 0.399  # just below
+    table.loc[2, art + "neutral"] = 0.5  # alone
+    table.loc[3, [art + "neutral", art + "fear", art + "love"]] = [0.5, 0.4, 0.1]  # beside fear
+    table.loc[3, "ImageOnly: neutral"] = 0.45  # another scope: alone there, so it counts there
+    ag = ag_table(table, 4)
+    ones = {i: sorted(c for c in columns if ag.loc[i, c] == 1) for i in range(4)}
+    assert ones == {
+        0: [art + "anger"],
+        1: [],
+        2: [art + "neutral"],
+        3: [art + "fear", "ImageOnly: neutral"],
+    }
+    assert set(np.unique(ag[columns].to_numpy())) == {0, 1}
 
 
 def test_images_exist_for_every_id_with_variety(sample):

@@ -1,5 +1,7 @@
 """Runtime settings (SPEC §4): defaults, validation with clear errors, seeding, banner."""
 
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -64,9 +66,68 @@ def test_seed_everything_repeats_numpy_and_keras(clean_env):
     np.testing.assert_array_equal(a[1], b[1])
 
 
+def visible_gpus() -> list:
+    """The GPUs TensorFlow sees on this machine (what decides between the two tests below)."""
+    import tensorflow as tf
+
+    return tf.config.list_physical_devices("GPU")
+
+
 def test_detect_device_on_cpu():
+    """On a machine without a GPU: the CPU and its core count. Skipped, not passed, where TensorFlow sees a GPU:
+    there the CPU answer would be wrong, and `test_detect_device_on_gpu` checks the GPU answer."""
+    if visible_gpus():
+        pytest.skip("TensorFlow sees a GPU here; the GPU test covers this machine")
+    assert device.detect_device() == device.Device("CPU", f"{os.cpu_count()} CPU cores", None, 1)
+
+
+def test_detect_device_on_gpu():
+    """On a machine with a GPU: kind GPU, as many as TensorFlow sees, and the memory nvidia-smi reports."""
+    gpus = visible_gpus()
+    if not gpus:
+        pytest.skip("no GPU visible to TensorFlow here; the CPU test covers this machine")
     found = device.detect_device()
-    assert found.kind in ("CPU", "GPU") and found.count >= 1 and found.name
+    assert (found.kind, found.count) == ("GPU", len(gpus)) and "CPU" not in found.name
+    smi = subprocess.run(
+        ["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits"], capture_output=True, text=True
+    )
+    if smi.returncode == 0:
+        mib = int(smi.stdout.split()[0])
+        assert found.memory_gib is not None and abs(found.memory_gib * 1024 - mib) <= 0.05 * 1024
+
+
+def test_detect_device_reads_the_gpu_name_count_and_memory(monkeypatch):
+    """The GPU branch on any machine: two GPUs as TensorFlow would list them, nvidia-smi answering 143771 MiB
+    each (an H200); 143771 / 1024 = 140.40 GiB, shown as 140.4. Without nvidia-smi the memory is unknown."""
+    import tensorflow as tf
+
+    gpus = [tf.config.PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(2)]
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: gpus if kind == "GPU" else [])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details", lambda d: {"device_name": "NVIDIA H200"})
+    asked = []
+
+    def smi(cmd, **kw):
+        asked.append(cmd[0])
+        return subprocess.CompletedProcess(cmd, 0, stdout="143771\n143771\n", stderr="")
+
+    monkeypatch.setattr(device.subprocess, "run", smi)
+    assert device.detect_device() == device.Device("GPU", "NVIDIA H200", 140.4, 2)
+    assert asked == ["nvidia-smi"]
+
+    def no_smi(cmd, **kw):
+        raise FileNotFoundError(cmd[0])
+
+    monkeypatch.setattr(device.subprocess, "run", no_smi)
+    assert device.detect_device() == device.Device("GPU", "NVIDIA H200", None, 2)
+
+
+def test_detect_device_names_the_cpu_when_no_gpu_is_seen(monkeypatch):
+    """The CPU branch on any machine, a GPU one included: TensorFlow listing no GPU."""
+    import tensorflow as tf
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    monkeypatch.setattr(device.os, "cpu_count", lambda: 6)
+    assert device.detect_device() == device.Device("CPU", "6 CPU cores", None, 1)
 
 
 def test_banner_prints_source_profile_device_seed(clean_env, tmp_path, capsys):

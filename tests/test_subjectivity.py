@@ -276,28 +276,86 @@ def test_figures_have_titles_and_labelled_axes():
 # --- training with soft targets -------------------------------------------------------------------------------
 
 
-def test_keras_trains_on_soft_targets(tmp_path, monkeypatch):
+def soft_and_hard_runs(tmp_path):
+    """The original CNN trained 10 epochs on soft targets, and on the same targets' most likely classes (hard labels).
+    The images are dark or bright (grey 60 or 190, noise σ = 30, 16×16 pixels); dark ones have the target DARK,
+    bright ones BRIGHT: 32 for training and 16 for validation, alternating."""
+    import dataclasses
+
+    from course_utils.config.settings import Settings
     from course_utils.datasets.session import open_session
     from course_utils.models import cnns
     from course_utils.training import runs
 
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     rng = np.random.default_rng(0)
-    x = rng.integers(0, 255, size=(12, 16, 16, 3), dtype=np.uint8)
-    ids = [f"i{k}" for k in range(12)]
-    split = Split(x[:8], np.zeros(8, int), x[8:], np.zeros(4, int), ids[:8], ids[8:], list(CLASS_NAMES))
-    targets = pd.DataFrame(rng.dirichlet(np.ones(7), size=12), index=ids, columns=list(CLASS_NAMES))
-    run = runs.train(
+    bright = np.arange(48) % 2 == 1
+    level = np.where(bright, 190, 60)[:, None, None, None]
+    x = np.clip(rng.normal(level, 30, (48, 16, 16, 3)), 0, 255).astype(np.uint8)
+    ids = [f"s{k:02d}" for k in range(48)]
+    targets = pd.DataFrame([BRIGHT if b else DARK for b in bright], index=ids, columns=list(CLASS_NAMES))
+    split = Split(x[:32], np.zeros(32, int), x[32:], np.zeros(16, int), ids[:32], ids[32:], list(CLASS_NAMES))
+    soft = sj.soft_split(split, targets)
+    hard = dataclasses.replace(split, y_train=np.where(bright[:32], 6, 0), y_val=np.where(bright[32:], 6, 0))
+    session = open_session(Settings(data="sample", profile="smoke", data_dir=tmp_path, seed=1))
+    common = dict(epochs=10, batch_size=8, save=False, verbose=0)
+    soft_run = runs.train(
         lambda: cnns.original((16, 16, 3), 7),
-        sj.soft_split(split, targets),
-        open_session(),
-        epochs=1,
-        batch_size=4,
+        soft,
+        session,
         loss=sj.soft_loss(),
         metrics=sj.soft_metrics(),
-        save=False,
-        verbose=0,
+        **common,
     )
-    assert run.val_logits.shape == (4, 7) and run.val_true.shape == (4, 7)
+    hard_run = runs.train(lambda: cnns.original((16, 16, 3), 7), hard, session, **common)
+    return soft, soft_run, hard_run, bright[32:]
+
+
+DARK = [0.6, 0.3, 0.1, 0, 0, 0, 0]  # soft targets over the 7 classes, in CLASS_NAMES order
+BRIGHT = [0, 0, 0, 0, 0.2, 0, 0.8]
+
+
+def log_softmax(logits) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def kl_divergence(targets, logits) -> np.ndarray:
+    """Per row: KL(target ‖ softmax(logits)) = Σ t·(log t − log p), terms with t = 0 left out."""
+    t = np.asarray(targets, dtype=np.float64)
+    log_t = np.log(np.where(t > 0, t, 1.0))
+    return np.sum(np.where(t > 0, t * (log_t - log_softmax(logits)), 0.0), axis=1)
+
+
+def test_kl_divergence_by_hand():
+    # target (1/2, 1/2) against probabilities (1/4, 3/4): 1/2 log 2 + 1/2 log(2/3)
+    assert kl_divergence([[0.5, 0.5]], [[0.0, np.log(3)]]) == pytest.approx(
+        [0.5 * np.log(2) + 0.5 * np.log(2 / 3)]
+    )
+    assert kl_divergence([[1.0, 0.0]], [[2.0, 2.0]]) == pytest.approx([np.log(2)])
+
+
+@pytest.mark.slow
+def test_keras_learns_soft_targets(tmp_path):
+    soft, run, hard_run, bright = soft_and_hard_runs(tmp_path)
+    assert run.val_logits.shape == (16, 7) and run.val_true.shape == (16, 7)
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(run.history.columns)
-    assert np.isfinite(run.history["loss"]).all()
+    assert np.isfinite(run.history[["loss", "val_loss"]].to_numpy()).all()
+    # the loss Keras reports is the cross-entropy to the soft target: entropy of the target plus the KL divergence
+    entropy = -np.sum(np.where(soft.y_val > 0, soft.y_val * np.log(np.where(soft.y_val > 0, soft.y_val, 1)), 0), 1)
+    kl = kl_divergence(soft.y_val, run.val_logits)
+    assert run.history["val_loss"].iloc[-1] == pytest.approx(np.mean(entropy + kl), rel=1e-4)
+    assert run.history["val_loss"].iloc[-1] < run.history["val_loss"].iloc[0] - 0.5
+    # the predicted distribution is the target's, class by class, not a one-hot guess of its most likely class
+    probs = sj.softmax(run.val_logits)
+    print(
+        f"soft targets: mean predicted distribution, dark {np.round(probs[~bright].mean(0), 2).tolist()}, "
+        f"bright {np.round(probs[bright].mean(0), 2).tolist()}; KL {kl.mean():.3f}"
+    )
+    np.testing.assert_allclose(probs[~bright].mean(axis=0), DARK, atol=0.1)
+    np.testing.assert_allclose(probs[bright].mean(axis=0), BRIGHT, atol=0.1)
+    assert kl.mean() < 0.1
+    # trained on the hard labels instead, the same model misses the targets' spread by far more
+    hard_kl = kl_divergence(soft.y_val, hard_run.val_logits)
+    assert hard_kl.mean() > 10 * kl.mean() and hard_kl.mean() > 0.5
+    assert sj.softmax(hard_run.val_logits)[~bright, 0].mean() > 0.8  # the hard run puts most on class 0

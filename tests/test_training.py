@@ -13,7 +13,7 @@ from course_utils.analysis import study
 from course_utils.config.settings import Settings
 from course_utils.datasets.pipeline import Split, load_split
 from course_utils.datasets.session import Session, open_session
-from course_utils.training import runs
+from course_utils.training import distributed, runs
 
 CLASS_NAMES = [f"class {k}" for k in range(7)]
 
@@ -92,14 +92,98 @@ def test_train_or_load_retrains_for_other_validation_images(run, settings, monke
     assert runs.train_or_load("original", other, settings) == "trained" and len(calls) == 1
 
 
-def test_early_stopping_and_checkpoint(tmp_path, settings):
-    callbacks = runs.standard_callbacks(early_stopping=1, checkpoint_dir=tmp_path / "ckpt")
+def cross_entropy(logits, labels) -> np.ndarray:
+    """Per-image cross-entropy of integer labels under softmax(logits), in float64 NumPy (log-sum-exp)."""
+    z = np.asarray(logits, dtype=np.float64)
+    top = z.max(axis=1)
+    return np.log(np.exp(z - top[:, None]).sum(axis=1)) + top - z[np.arange(len(z)), np.asarray(labels)]
+
+
+def test_cross_entropy_by_hand():
+    # two classes, logits (0, log 3): probabilities 1/4 and 3/4
+    assert cross_entropy([[0.0, np.log(3)]], [0]) == pytest.approx([np.log(4)])
+    assert cross_entropy([[0.0, np.log(3)], [5.0, 5.0]], [1, 0]) == pytest.approx([np.log(4 / 3), np.log(2)])
+
+
+def overfitting_split() -> Split:
+    """Validation loss that first falls, then rises: every training image is labelled class 0, and the validation
+    images are 8 of them labelled 0, 0, 0, 1 (twice). Training drives P(class 0) from 1/7 towards 1; the validation
+    loss -(3/4 log p + 1/4 log((1 - p)/6)) is lowest at p = 3/4 and grows again beyond it."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (24, 32, 32, 3), dtype=np.uint8)
+    return Split(
+        x_train=x,
+        y_train=np.zeros(24, np.int32),
+        x_val=x[:8],
+        y_val=np.array([0, 0, 0, 1] * 2, np.int32),
+        train_ids=[f"t{i:03d}" for i in range(24)],
+        val_ids=[f"v{i:03d}" for i in range(8)],
+        class_names=CLASS_NAMES,
+        seed=0,
+    )
+
+
+@pytest.mark.slow
+def test_early_stopping_stops_and_restores_the_best_epochs_weights(tmp_path, settings):
+    import keras
+
+    patience, allowed = 2, 10
+    callbacks = runs.standard_callbacks(early_stopping=patience, checkpoint_dir=tmp_path / "ckpt")
     assert [type(c).__name__ for c in callbacks] == ["EarlyStopping", "ModelCheckpoint"]
-    result = runs.train("original", tiny_split(), settings, epochs=2, callbacks=callbacks, save=False, verbose=0)
-    assert result.epochs in (1, 2) and (tmp_path / "ckpt" / "best.keras").is_file()
+    split = overfitting_split()
+    result = runs.train("original", split, settings, epochs=allowed, callbacks=callbacks, save=False, verbose=0)
+    val_loss = result.history["val_loss"].to_numpy()
+    best = int(val_loss.argmin())  # 0-based epoch with the lowest validation loss
+    print(f"early stopping: val_loss per epoch {np.round(val_loss, 4).tolist()}, best epoch {best + 1}")
+    # it stopped: `patience` epochs without improvement after the best one, far fewer than the 10 allowed
+    assert len(val_loss) == result.epochs == best + 1 + patience < allowed
+    assert 0 < best < len(val_loss) - 1  # the loss fell, then rose: restoring the best weights changes the model
+    assert val_loss[-1] > val_loss[best] + 0.05
+    # the returned model is the best epoch's: its predictions score that epoch's validation loss, not the last one's
+    restored = cross_entropy(result.val_logits, split.y_val).mean()
+    assert restored == pytest.approx(val_loss[best], abs=1e-4)
+    assert abs(restored - val_loss[-1]) > 0.05
+    # the checkpoint holds the same (best) model
+    saved = keras.models.load_model(tmp_path / "ckpt" / "best.keras")
+    np.testing.assert_allclose(saved.predict(split.x_val, verbose=0), result.val_logits, rtol=1e-5, atol=1e-5)
+
+
+def test_standard_callbacks_options():
     assert runs.standard_callbacks() == []
+    assert [type(c).__name__ for c in runs.standard_callbacks(early_stopping=3)] == ["EarlyStopping"]
+    stopping = runs.standard_callbacks(early_stopping=3)[0]
+    assert (stopping.patience, stopping.monitor, stopping.restore_best_weights) == (3, "val_loss", True)
     with pytest.raises(ValueError, match="early_stopping=0"):
         runs.standard_callbacks(early_stopping=0)
+
+
+@pytest.mark.slow
+def test_runs_over_seeds_differ_by_seed_repeat_by_seed_and_are_reused(tmp_path, monkeypatch):
+    session = open_session(Settings(data="sample", profile="smoke", data_dir=tmp_path, seed=7))
+    one, two = runs.runs_over_seeds("original", tiny_split(), session, [1, 2], epochs=1)
+    assert [r.info["seed"] for r in (one, two)] == [1, 2]
+    assert [runs.run_folder("original", session.with_seed(s)).name for s in (1, 2)] == [
+        "original-seed1",
+        "original-seed2",
+    ]
+    # another seed, another run: other initial weights, so other trained weights and other validation logits
+    w1, w2 = one.model.get_weights()[0], two.model.get_weights()[0]
+    assert np.abs(w1 - w2).max() > 0.01
+    assert np.abs(one.val_logits - two.val_logits).max() > 0.01
+    # the same seed again (trained anew, not read back): the same run
+    again = runs.train("original", tiny_split(), session.with_seed(1), epochs=1, save=False, verbose=0)
+    np.testing.assert_allclose(again.val_logits, one.val_logits, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(again.model.get_weights()[0], w1, rtol=1e-6, atol=1e-6)
+
+    # asked again, the saved runs are read back, not trained
+    def no_training(*args, **kwargs):
+        raise AssertionError("runs_over_seeds trained although saved runs exist")
+
+    monkeypatch.setattr(runs, "train", no_training)
+    read = runs.runs_over_seeds("original", tiny_split(), session, [1, 2], epochs=1)
+    for saved, trained in zip(read, (one, two)):
+        np.testing.assert_array_equal(saved.val_logits, trained.val_logits)
+        assert saved.model is None and saved.info["seed"] == trained.info["seed"]
 
 
 MIRRORED_TINY = """
@@ -112,9 +196,8 @@ from course_utils.datasets.session import open_session
 split = distributed.toy_split(n_train=17, n_val=3)  # batches of 16 + 1 and 3: neither splits evenly over 2
 run = train("original", split, open_session(), epochs=2, batch_size=8, strategy=strategies.strategy("mirrored"),
             save=False, mixed_precision=False, verbose=0)
-print(json.dumps({"columns": list(run.history.columns), "logits": list(run.val_logits.shape),
-                  "val_accuracy": run.history["val_accuracy"].tolist(), "val_loss": run.history["val_loss"].tolist(),
-                  "from_predictions": float((run.val_pred == split.y_val).mean())}))
+print(json.dumps({"columns": list(run.history.columns), "val_logits": run.val_logits.tolist(),
+                  "val_accuracy": run.history["val_accuracy"].tolist(), "val_loss": run.history["val_loss"].tolist()}))
 """
 
 
@@ -133,9 +216,12 @@ def test_mirrored_training_survives_batches_the_replicas_cannot_split_evenly():
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["columns"] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss", "seconds"]
-    assert out["logits"] == [3, 3]  # every validation image predicted, in order
-    assert out["val_accuracy"][-1] == pytest.approx(out["from_predictions"])
+    logits, y_val = np.array(out["val_logits"]), distributed.toy_split(n_train=17, n_val=3).y_val
+    assert logits.shape == (3, 3)  # every validation image predicted
     assert all(np.isfinite(out["val_loss"]))
+    # Keras scored the last epoch on the same model: its accuracy and loss follow from the logits, in order
+    assert out["val_accuracy"][-1] == pytest.approx(np.mean(logits.argmax(axis=1) == y_val), abs=1e-6)
+    assert out["val_loss"][-1] == pytest.approx(cross_entropy(logits, y_val).mean(), rel=1e-4)
 
 
 # --- the study's numbers beside ours --------------------------------------------------------------------------------

@@ -132,17 +132,44 @@ def test_a_failed_trial_makes_the_search_raise(tiny_split, tmp_path):
     assert "trial 0 (FAILED)" in message and "deliberately broken trial" in message
 
 
+@pytest.mark.slow
 def test_best_model_retrains_with_the_study_training_code(searched, tiny_split, tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("COURSE_PROFILE", "smoke")
-    monkeypatch.setenv("COURSE_DATA", "sample")
+    import keras
+
+    from course_utils.config.settings import Settings
+    from course_utils.training import runs
+
+    calls = []
+    real_train = runs.train
+
+    def recording_train(*args, **kwargs):
+        calls.append(kwargs)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "train", recording_train)
+    session = open_session(Settings(data="sample", profile="smoke", data_dir=tmp_path / "data", seed=123))
     _, model, tuner = searched
-    run = tuning.retrain_best(tuner, model, tiny_split, open_session(), epochs=1)
+    fits = model.fits
+    run = tuning.retrain_best(tuner, model, tiny_split, session)  # epochs: the profile's
     best = tuner.oracle.get_best_trials(1)[0]
-    assert run.info["tag"] == f"tuned-trial{best.trial_id}"
-    assert run.val_logits.shape == (10, N_CLASSES) and run.epochs == 1
-    assert run.params == model.architecture(best.hyperparameters).count_params()
     assert best.score == tuning.trials_table(tuner)["score (val macro-F1)"].max()
+    # trained once, by runs.train (not by the tuner's fit), under the best trial's tag
+    assert len(calls) == 1 and model.fits == fits
+    assert calls[0]["tag"] == run.info["tag"] == f"tuned-trial{best.trial_id}"
+    # compiled as the study compiles: Adam (at the trial's learning rate), sparse categorical cross-entropy on
+    # logits, accuracy; trained for the smoke profile's 2 epochs in batches of 32, as the study's models are
+    optimizer, loss = run.model.optimizer, run.model.loss
+    assert type(optimizer) is keras.optimizers.Adam
+    assert float(optimizer.learning_rate) == pytest.approx(best.hyperparameters.get("learning_rate"), rel=1e-6)
+    assert type(loss) is keras.losses.SparseCategoricalCrossentropy and loss.get_config()["from_logits"] is True
+    assert list(run.history.columns) == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss", "seconds"]
+    assert run.epochs == 2 and run.history["epoch"].tolist() == [1, 2] and run.info["batch_size"] == 32
+    assert run.val_logits.shape == (10, N_CLASSES)
+    assert run.params == model.architecture(best.hyperparameters).count_params()
+    # saved like the study's runs: asked again, it is read back, not trained again
+    again = tuning.retrain_best(tuner, model, tiny_split, session)
+    assert len(calls) == 1 and again.model is None
+    np.testing.assert_array_equal(again.val_logits, run.val_logits)
 
 
 def test_distributed_role_follows_keras_tuner_environment(monkeypatch):

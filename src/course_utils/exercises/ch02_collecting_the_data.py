@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from course_utils.data import schema
-from course_utils.exercises import Exercise, Wrong, expect_number
+from course_utils.exercises import (
+    Exercise,
+    Wrong,
+    check_number,
+    expect_number,
+    fmt,
+    integers,
+)
 
 #: The chapter's context a solution runs in (tests/test_exercises.py runs it first): the run's session.
 SOLUTION_SETUP = "from course_utils.datasets.session import open_session\nsession = open_session()\n"
@@ -42,71 +49,78 @@ def _check_happy(answer: object) -> None:
     value = expect_number(answer, "a count of artworks")
     if 0 < value < 1:
         raise Wrong(
-            f"{value:g} looks like a share of artworks; the question asks for a count (use .sum(), "
-            f"not .mean())."
+            f"{fmt(value)} looks like a share of artworks; the question asks "
+            "for a count (use .sum(), not .mean())."
         )
     counts = _happy_counts()
-    if value == counts["right"]:
-        return
-    if value == counts["rows"]:
-        raise Wrong(
-            "That is the number of all artworks: keep only those whose share reaches 0.4."
-        )
-    if value == counts["strict"]:
-        raise Wrong(
-            "Close: 'at least 40 %' includes artworks at exactly 0.4, so compare with >=, not >."
-        )
-    if value == counts["ag5"]:
-        raise Wrong(
-            "That is the count at 50 % (the Ag5 threshold); the study's threshold is 40 %."
-        )
-    if value == counts["image"]:
-        raise Wrong(
-            "That counts the ImageOnly scope; the question is about image and title together "
-            "(scope 'art', columns 'Art (image+title): …')."
-        )
-    raise Wrong(
-        f"{value:g} is not it. Take the 'art' shares of `happiness` and count the rows >= 0.4."
+    check_number(
+        value,
+        counts["right"],
+        "the count of happy artworks",
+        whole=True,
+        mistakes=[
+            (
+                counts["rows"],
+                "That is the number of all artworks: keep only those whose "
+                "share reaches 0.4.",
+            ),
+            (
+                counts["strict"],
+                "'At least 40 %' includes artworks at exactly 0.4, so "
+                "compare with >=, not >.",
+            ),
+            (
+                counts["ag5"],
+                "That is the count at 50 % (the Ag5 threshold); the study's "
+                "threshold is 40 %.",
+            ),
+            (
+                counts["image"],
+                "That counts the ImageOnly scope; the question is about image "
+                "and title together (scope 'art', columns 'Art "
+                "(image+title): …').",
+            ),
+            (
+                100 * counts["right"] / counts["rows"],
+                "That is the percentage of artworks; the question asks for "
+                "their count (use .sum()).",
+            ),
+        ],
+        otherwise="{value} is not it. Take the 'art' shares of `happiness` "
+        "and count the rows >= 0.4.",
     )
 
 
 def _check_retryable(answer: object) -> None:
     """The statuses worth asking again."""
-    if isinstance(answer, (str, bytes)) or not hasattr(answer, "__iter__"):
-        raise Wrong(
-            f"Expected a set of status codes such as {{500}}, but got {type(answer).__name__}."
-        )
-    items = list(answer)
-    if not all(
-        isinstance(x, int) and not isinstance(x, bool) for x in items
-    ):
-        raise Wrong(
-            "Write the statuses as whole numbers, e.g. {429, 500}, not as text."
-        )
-    chosen = set(items)
+    chosen = integers(answer, "a set of status codes such as {500}")
     if chosen - set(STATUSES):
         raise Wrong(f"Choose only among {', '.join(map(str, STATUSES))}.")
     if 404 in chosen or 403 in chosen:
         raise Wrong(
-            "404 (gone) and 403 (forbidden) will be the same next second: asking again only adds load "
-            "to a server that already rate-limits us."
+            "404 (gone) and 403 (forbidden) will be the same next second: "
+            "asking again only adds load to a server that already "
+            "rate-limits us."
         )
     if 200 in chosen or 301 in chosen:
         raise Wrong(
-            "200 is a success and 301 a redirect, which urllib follows by itself: nothing to retry."
+            "200 is a success and 301 a redirect, which urllib follows by "
+            "itself: nothing to retry."
         )
     if 429 not in chosen:
         raise Wrong(
-            "429 Too Many Requests says 'come back later' (often with a Retry-After header): retry it, "
-            "after waiting."
+            "429 Too Many Requests says 'come back later' (often with a "
+            "Retry-After header): retry it, after waiting."
         )
     if not {500, 503} <= chosen:
         raise Wrong(
-            "A 5xx status is the server's own trouble, often temporary: retry it with back-off."
+            "A 5xx status is the server's own trouble, often temporary: "
+            "retry it with back-off."
         )
     if 408 not in chosen:
         raise Wrong(
-            "408 Request Timeout means the server gave up waiting for us: a retry often succeeds."
+            "408 Request Timeout means the server gave up waiting for us: a "
+            "retry often succeeds."
         )
 
 
@@ -122,6 +136,8 @@ EXERCISES = {
         "\n"
         "table = load_annotations(ensure_source(session).archive_dir)\n"
         'n_happy = int((shares(table, "art")["happiness"] >= 0.4).sum())',
+        why="'At least 40 %' is `>= 0.4` on the image+title ('art') shares, "
+        "and `.sum()` counts the artworks that reach it.",
     ),
     "ex-02-2": Exercise(
         "retryable",
@@ -135,12 +151,19 @@ EXERCISES = {
         "from course_utils.exercises.ch02_collecting_the_data import STATUSES\n"
         "\n"
         "assert retryable == {s for s in STATUSES if is_retryable(s)}",
+        why="A timeout (408), 'too many requests' (429) and server errors "
+        "(5xx) are often temporary; the others will not change.",
     ),
 }
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "ex-02-1": [(0.25, "share of artworks"), (-3, "not it")],
+    "ex-02-1": [
+        (0.25, "share of artworks"),
+        (-3, "not it"),
+        (32.5, "not a whole number"),
+        ("32", "leave out the quotes"),
+    ],
     "ex-02-2": [
         ({404, 429, 500, 503}, "404"),
         ({500, 503, 408}, "429"),
@@ -148,5 +171,7 @@ WRONG_ANSWERS = {
         ({200, 429, 500, 503, 408}, "200 is a success"),
         ({429, 500, 503}, "408"),
         (["429"], "whole numbers"),
+        ({408, 429, 500, 503, 600}, "Choose only"),
+        (429, "Expected a set"),
     ],
 }

@@ -5,68 +5,48 @@ from __future__ import annotations
 from typing import Any
 
 from course_utils.data.schema import EMOTIONS
-from course_utils.exercises import Exercise, Wrong
+from course_utils.exercises import Exercise, Wrong, names
 from course_utils.labels import QUADRANTS
-
-
-def _names(answer: Any, allowed: tuple[str, ...], what: str) -> set[str]:
-    """The answer as a set of names, or Wrong naming the problem."""
-    if isinstance(answer, str):
-        raise Wrong(
-            f"Expected a list of {what}, but got the single text {answer!r}: put the names in a list."
-        )
-    try:
-        names = set(answer)
-    except TypeError:
-        raise Wrong(
-            f"Expected a list of {what}, but got {type(answer).__name__}."
-        ) from None
-    unknown = sorted(str(n) for n in names if n not in allowed)
-    if unknown:
-        raise Wrong(
-            f"{', '.join(unknown)} is not one of the {what}: {', '.join(allowed)}."
-        )
-    return names
 
 
 def _check_present(answer: Any) -> None:
     """The emotions present at 40 % in the chapter's hand-made artwork."""
-    names = _names(answer, EMOTIONS, "20 emotions")
-    if "neutral" in names:
+    chosen = names(answer, EMOTIONS, "20 emotions")
+    if "neutral" in chosen:
         raise Wrong(
             "neutral reaches 40 % here, but it counts only when no other emotion does."
         )
-    if "sadness" in names:
+    if "sadness" in chosen:
         raise Wrong("sadness has 0.35, below the 0.4 threshold.")
-    if "happiness" not in names:
+    if "happiness" not in chosen:
         raise Wrong(
             "happiness has exactly 0.4, and a share equal to the threshold counts (≥, not >)."
         )
-    if names != {"happiness", "love"}:
+    if chosen != {"happiness", "love"}:
         raise Wrong(
-            f"Not quite: compare each share with 0.4; {sorted(names)} is not the set that reaches it."
+            f"Not quite: compare each share with 0.4; {sorted(chosen)} is not the set that reaches it."
         )
 
 
 def _check_quadrants(answer: Any) -> None:
     """The study's quadrants of the artwork that feels shy and afraid."""
-    names = _names(answer, QUADRANTS, "four quadrants")
-    if "Melancholy" in names:
+    chosen = names(answer, QUADRANTS, "four quadrants")
+    if "Melancholy" in chosen:
         raise Wrong(
             "Our plane puts shyness among the unpleasant feelings, but the study's grouping (the one "
             "quadrant_flags uses) puts shyness in Calm."
         )
-    if names == {"Calm"}:
+    if chosen == {"Calm"}:
         raise Wrong(
             "fear has 0.45, which reaches the 0.4 threshold: its quadrant counts too."
         )
-    if names == {"Aggressive"}:
+    if chosen == {"Aggressive"}:
         raise Wrong(
             "shyness has 0.5 and counts: every present emotion adds its quadrant."
         )
-    if names != {"Aggressive", "Calm"}:
+    if chosen != {"Aggressive", "Calm"}:
         raise Wrong(
-            f"Not quite: {sorted(names)}; find each present emotion's quadrant in the study's grouping."
+            f"Not quite: {sorted(chosen)}; find each present emotion's quadrant in the study's grouping."
         )
 
 
@@ -83,6 +63,8 @@ EXERCISES = {
         'artwork = shares_frame({"my artwork": votes})\n'
         "row = presence(artwork, 0.4).iloc[0]\n"
         "present = sorted(row[row].index)  # ['happiness', 'love']",
+        why="love (0.6) and happiness (exactly 0.4) reach the threshold; "
+        "neutral counts only when nothing else does.",
     ),
     "ex-03-2": Exercise(
         "quadrants",
@@ -99,6 +81,8 @@ EXERCISES = {
         'artwork = shares_frame({"shy and afraid": votes})\n'
         "flags = quadrant_flags(presence(artwork, 0.4)).iloc[0]\n"
         "quadrants = sorted(flags[flags].index)  # ['Aggressive', 'Calm']",
+        why="fear (0.45) is Aggressive and shyness (0.5) is Calm in the "
+        "study's grouping; disgust (0.2) stays below 0.4.",
     ),
 }
 
@@ -110,10 +94,13 @@ WRONG_ANSWERS = {
         (["happiness", "love", "sadness"], "below the 0.4"),
         ("love", "single text"),
         (["joy"], "not one of"),
+        ([0.4, 0.6], "(text)"),
+        (5, "Expected a list"),
     ],
     "ex-03-2": [
         (["Aggressive", "Melancholy"], "puts shyness in Calm"),
         (["Calm"], "fear has 0.45"),
         (["Aggressive"], "shyness has 0.5"),
+        (["Aggressive", "Calm", "Euphoric"], "Not quite"),
     ],
 }

@@ -4,56 +4,63 @@ from __future__ import annotations
 
 from typing import Any
 
-from course_utils.exercises import Exercise, Wrong, expect_number
+from course_utils.exercises import (
+    Exercise,
+    Wrong,
+    check_number,
+    check_text,
+    expect_text,
+    same_text,
+)
 from course_utils.labels import CLASS_NAMES
 
 
 def _check_class(answer: Any) -> None:
     """The class of the artwork that is sad, happy and a little angry."""
-    if not isinstance(answer, str):
+    value = same_text(expect_text(answer, "a class name"))
+    if "melancholy" in value:
         raise Wrong(
-            f"Expected a class name (text such as 'Calm'), but got {type(answer).__name__}."
+            "Melancholy is no class of its own: the study merges it into Calm "
+            "before naming classes."
         )
-    if "Melancholy" in answer:
+    if "aggressive" in value:
         raise Wrong(
-            "Melancholy is no class of its own: the study merges it into Calm before naming classes."
+            "anger has 0.3, below the 0.4 threshold, so Aggressive is not "
+            "among the quadrants."
         )
-    if answer.strip() == "Calm + Euphoric":
-        raise Wrong(
-            "Right quadrants, wrong order: class names list them as Aggressive, Euphoric, Calm "
-            "(see CLASS_NAMES)."
-        )
-    if "Aggressive" in answer:
-        raise Wrong(
-            "anger has 0.3, below the 0.4 threshold, so Aggressive is not among the quadrants."
-        )
-    if answer == "Euphoric":
-        raise Wrong(
-            "sadness (0.5) is present too; its quadrant, Melancholy, becomes Calm."
-        )
-    if answer not in CLASS_NAMES:
-        raise Wrong(
-            f"{answer!r} is not one of the 7 class names: {', '.join(CLASS_NAMES)}."
-        )
-    if answer != "Euphoric + Calm":
-        raise Wrong(
-            f"{answer!r} is a class, but not this artwork's: list the quadrants of its present emotions."
-        )
+    check_text(
+        answer,
+        "Euphoric + Calm",
+        "class name",
+        choices=CLASS_NAMES,
+        mistakes={
+            "Calm + Euphoric": "Right quadrants, wrong order: class names "
+            "list them as Aggressive, Euphoric, Calm (see CLASS_NAMES).",
+            "Euphoric": "sadness (0.5) is present too; its quadrant, "
+            "Melancholy, becomes Calm.",
+            "Calm": "happiness has exactly 0.4, and a share equal to the "
+            "threshold counts: Euphoric is present too.",
+        },
+        otherwise="{value} is a class, but not this artwork's: list the "
+        "quadrants of its present emotions.",
+    )
 
 
 def _check_index(answer: Any) -> None:
     """The class index a directory loader gives Euphoric."""
-    value = expect_number(answer, "a class index")
-    if value == 6:
-        raise Wrong("Class indices count from 0, not from 1.")
-    if value == 0:
-        raise Wrong(
-            "Index 0 goes to the first name in alphabetical order, which is Aggressive."
-        )
-    if value != CLASS_NAMES.index("Euphoric"):
-        raise Wrong(
-            f"{value:g} is not it: the loader sorts the folder names alphabetically and counts from 0."
-        )
+    check_number(
+        answer,
+        CLASS_NAMES.index("Euphoric"),
+        "a class index",
+        whole=True,
+        mistakes={
+            6: "Class indices count from 0, not from 1.",
+            0: "Index 0 goes to the first name in alphabetical order, which "
+            "is Aggressive.",
+        },
+        otherwise="{value} is not it: the loader sorts the folder names "
+        "alphabetically and counts from 0.",
+    )
 
 
 EXERCISES = {
@@ -68,6 +75,8 @@ EXERCISES = {
         'artwork = shares_frame({"a": votes})\n'
         "# sadness (merged into Calm) and happiness count: 'Euphoric + Calm'\n"
         'artwork_class = label_table(artwork, 0.4)["class"].iloc[0]',
+        why="sadness (Melancholy, merged into Calm) and happiness (exactly at "
+        "0.4) count; anger (0.3) does not.",
     ),
     "ex-04-2": Exercise(
         "euphoric_index",
@@ -77,6 +86,8 @@ EXERCISES = {
         "from course_utils.labels import CLASS_NAMES\n"
         "\n"
         'euphoric_index = CLASS_NAMES.index("Euphoric")  # 5',
+        why="The loader sorts the 7 folder names and counts from 0: Euphoric "
+        "comes sixth, after the four Aggressive names and Calm.",
     ),
 }
 
@@ -88,10 +99,15 @@ WRONG_ANSWERS = {
         ("Aggressive + Euphoric + Calm", "below the 0.4"),
         ("Euphoric", "sadness"),
         (7, "Expected a class name"),
+        ("calm", "exactly 0.4"),
+        ("Happy", "not one of the class names"),
+        ("Aggressive + Calm", "below the 0.4"),
     ],
     "ex-04-2": [
         (6, "from 0"),
         (0, "Aggressive"),
         ("5", "leave out the quotes"),
+        (5.5, "not a whole number"),
+        (3, "not it"),
     ],
 }

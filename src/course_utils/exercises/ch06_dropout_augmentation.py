@@ -2,10 +2,97 @@
 
 from __future__ import annotations
 
-from course_utils.exercises import Exercise
+import math
+from typing import Any
+
+import keras
+from keras import layers
+
+from course_utils.exercises import (
+    Exercise,
+    Wrong,
+    all_layers,
+    as_model,
+    effective_activation,
+    fmt,
+    output_shape,
+    params,
+)
 from course_utils.exercises.counting import number_checker
 
 FEATURES = 15 * 15 * 64  # the values the dropout layer sees per image
+#: What the dropout model's head reads: the last pooling's maps.
+MAPS = (15, 15, 64)
+#: The head's parameters: the dense layer after the flatten and the logits.
+HEAD_PARAMS = (FEATURES * 128 + 128) + (128 * 7 + 7)  # 1,844,231
+
+
+def _check_head(answer: Any) -> None:
+    """The layers after the last pooling of the dropout model: Dropout(0.2), Flatten, Dense(128, relu),
+    Dense(7) logits. Checked by what they do, so Dropout after the Flatten (the same) passes too."""
+    model = as_model(answer, MAPS, "the head (reading 15 × 15 × 64 maps)")
+    found = all_layers(model)
+    drops = [layer for layer in found if isinstance(layer, layers.Dropout)]
+    dense = [layer for layer in found if isinstance(layer, layers.Dense)]
+    if not drops:
+        raise Wrong(
+            "There is no Dropout layer: the head starts by dropping 20 % of "
+            "the pooled values, layers.Dropout(0.2)."
+        )
+    rate = float(drops[0].rate)
+    if len(drops) == 1 and math.isclose(rate, 0.8):
+        raise Wrong(
+            "Dropout(0.8) sets 80 % of the values to zero: Keras's rate is "
+            "the share dropped, and the study drops 20 %."
+        )
+    if len(drops) > 1 or not math.isclose(rate, 0.2):
+        raise Wrong(
+            "The study's head has one Dropout layer with rate 0.2 (20 % "
+            f"dropped); this one has {len(drops)} with rate {fmt(rate)}."
+        )
+    shape = output_shape(model, MAPS)
+    if len(shape) > 1:
+        raise Wrong(
+            f"The output has shape {shape}: flatten the 15 × 15 × 64 maps "
+            "(layers.Flatten()) before the dense layers."
+        )
+    if shape != (7,):
+        raise Wrong(
+            f"The head outputs {shape[0]} values; it ends in one logit per "
+            "class: 7."
+        )
+    if len(dense) != 2 or dense[0].units != 128:
+        raise Wrong(
+            "Between the flatten and the 7 logits the study has one Dense "
+            "layer of 128 units (ReLU)."
+        )
+    hidden, last = (effective_activation(found, d) for d in dense)
+    if hidden != "relu":
+        raise Wrong(
+            "The 128-unit layer uses ReLU (activation='relu'); it has "
+            f"{hidden}."
+        )
+    if last == "softmax":
+        raise Wrong(
+            "The study's models end in 7 logits without an activation: the "
+            "loss applies the softmax. Leave out activation='softmax'."
+        )
+    if last != "linear":
+        raise Wrong(
+            f"The last layer gives logits: no activation (it has {last})."
+        )
+    if found.index(drops[0]) > found.index(dense[0]):
+        raise Wrong(
+            "Dropout comes after the 128-unit layer here; the study drops "
+            "values of the pooled maps, before any dense layer."
+        )
+    if model.count_params() != HEAD_PARAMS:
+        raise Wrong(
+            f"This head has {params(model)} parameters, the study's "
+            f"{fmt(HEAD_PARAMS)}: the Flatten passes all 14,400 values on "
+            "(no pooling inside the head)."
+        )
+
 
 EXERCISES = {
     "ex-06-1": Exercise(
@@ -15,46 +102,136 @@ EXERCISES = {
             "the average number of values set to zero",
             0.2 * FEATURES,
             {
-                0.2: "0.2 is the share of values dropped; the question asks how many of the 14,400 that is.",
+                0.2: "0.2 is the share of values dropped; the question asks "
+                "how many of the 14,400 that is.",
+                20: "20 is the percentage dropped; the question asks how many "
+                "of the 14,400 values that is.",
                 0.8
-                * FEATURES: "That is how many are kept: dropout *drops* 20 %.",
+                * FEATURES: "That is how many are kept: dropout *drops* "
+                "20 %.",
                 0.2
-                * 128: "Dropout sits before the flatten, on the 15×15×64 maps, not on the 128 dense units.",
+                * 128: "Dropout sits before the flatten, on the 15×15×64 "
+                "maps, not on the 128 dense units.",
             },
-            "{value:g} is not it: dropout drops each of the 15×15×64 values with probability 0.2.",
-            tolerance=0.01,
+            "{value} is not it: dropout drops each of the 15×15×64 values "
+            "with probability 0.2.",
         ),
-        "The dropout layer sees the output of the last pooling: 15 × 15 × 64 values per image.",
+        "The dropout layer sees the output of the last pooling: 15 × 15 × 64 "
+        "values per image.",
         "dropped = 0.2 * 15 * 15 * 64  # 2,880 of 14,400 on average",
+        why="Each of the 15 × 15 × 64 = 14,400 values is dropped with "
+        "probability 0.2: 2,880 on average.",
     ),
     "ex-06-2": Exercise(
-        "dropout_params",
-        "a whole number (the dropout model's parameters)",
-        number_checker(
-            "the dropout model's parameter count",
-            1_867_815,
-            {
-                0.8
-                * 1_867_815: "Dropout removes no weights: it silences values during training only, "
-                "and the layer itself has no parameters.",
-            },
-            "{value:g} is not it: count the weights the augmentation and dropout layers add (none) "
-            "to the original CNN's 1,867,815.",
-        ),
-        "Which of the new layers (augmentation, dropout) has weights that training changes?",
-        "from course_utils.models import cnns\n"
+        "head",
+        "a keras.Sequential reading 15 × 15 × 64 maps",
+        _check_head,
+        "`keras.Sequential([keras.Input((15, 15, 64)), ...])` with the "
+        "layers `cnns.dropout` puts after its last MaxPooling2D: a Dropout, "
+        "a Flatten and two Dense layers.",
+        "import keras\n"
+        "from keras import layers\n"
         "\n"
-        "# augmentation and dropout add no weights: 1,867,815\n"
-        'dropout_params = cnns.STUDY_PARAMS["original"]',
+        "head = keras.Sequential(\n"
+        "    [\n"
+        "        keras.Input((15, 15, 64)),\n"
+        "        layers.Dropout(0.2),\n"
+        "        layers.Flatten(),\n"
+        '        layers.Dense(128, activation="relu"),\n'
+        "        layers.Dense(7),  # logits: no activation\n"
+        "    ]\n"
+        ")\n"
+        "head.count_params()  # 1,844,231 of the model's 1,867,815",
+        why="Dropout(0.2) zeroes 20 % of the pooled values, Flatten passes "
+        "all 14,400 to 128 ReLU units, and 7 linear units give the logits.",
     ),
 }
+
+
+def _head(*middle: layers.Layer) -> keras.Sequential:
+    """A head around ``middle``, for the list of mistakes."""
+    return keras.Sequential([keras.Input(MAPS), *middle])
+
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
     "ex-06-1": [
         (0.2, "share"),
+        (20, "percentage dropped"),
         (11_520, "kept"),
         (25.6, "128 dense units"),
+        (2800, "Close — give more digits"),
     ],
-    "ex-06-2": [(1_494_252, "removes no weights"), (1_867_816, "not it")],
+    "ex-06-2": [
+        (
+            [
+                layers.Dropout(0.8),
+                layers.Flatten(),
+                layers.Dense(128, activation="relu"),
+                layers.Dense(7),
+            ],
+            "share dropped",
+        ),
+        (
+            [
+                layers.Flatten(),
+                layers.Dense(128, activation="relu"),
+                layers.Dense(7),
+            ],
+            "no Dropout",
+        ),
+        (
+            _head(
+                layers.Dropout(0.2),
+                layers.Flatten(),
+                layers.Dense(128, activation="relu"),
+                layers.Dense(7, activation="softmax"),
+            ),
+            "without an activation",
+        ),
+        (
+            _head(
+                layers.Flatten(),
+                layers.Dense(128, activation="relu"),
+                layers.Dropout(0.2),
+                layers.Dense(7),
+            ),
+            "before any dense layer",
+        ),
+        (
+            _head(
+                layers.Dropout(0.2),
+                layers.GlobalAveragePooling2D(),
+                layers.Dense(128, activation="relu"),
+                layers.Dense(7),
+            ),
+            "all 14,400 values",
+        ),
+        (
+            _head(
+                layers.Dropout(0.2),
+                layers.Dense(128, activation="relu"),
+                layers.Dense(7),
+            ),
+            "flatten the 15 × 15 × 64 maps",
+        ),
+        (
+            _head(
+                layers.Dropout(0.2),
+                layers.Flatten(),
+                layers.Dense(128),
+                layers.Dense(7),
+            ),
+            "ReLU",
+        ),
+        (
+            _head(layers.Dropout(0.2), layers.Flatten(), layers.Dense(7)),
+            "one Dense layer of 128 units",
+        ),
+        (
+            keras.Sequential([keras.Input((125, 125, 3))]),
+            "reads (15, 15, 64)",
+        ),
+        (layers.Dropout(0.2), "flatten the 15 × 15 × 64"),
+    ],
 }

@@ -27,10 +27,13 @@ EXERCISES = {
                 62 * 62 * 16 * 128
                 + 128: "There are two average-pooling layers: 125 → 62 → 31.",
             },
-            "{value:g} is not it: flatten size (31×31×16) × 128 units, plus 128 biases.",
+            "{value} is not it: flatten size (31×31×16) × 128 units, plus 128 biases.",
+            whole=True,
         ),
         "Follow the shapes: 125 → (pool) 62 → (pool) 31, with 16 maps; a dense layer has inputs × units + units.",
         "dense1_params = 31 * 31 * 16 * 128 + 128  # 1,968,256",
+        why="Two poolings leave 31 × 31 × 16 = 15,376 inputs, each connected "
+        "to 128 units, plus 128 biases.",
     ),
     "ex-07-2": Exercise(
         "tanh_slope",
@@ -46,13 +49,14 @@ EXERCISES = {
                 ** 2: "That is tanh(2)²; the slope is one minus it.",
                 1.0: "A slope of 1 is ReLU's for every positive input; tanh flattens out.",
             },
-            "{value:g} is not it: the derivative of tanh is 1 − tanh(x)².",
-            tolerance=1e-3,
+            "{value} is not it: the derivative of tanh is 1 − tanh(x)².",
         ),
         "The derivative of tanh(x) is 1 − tanh(x)²; `math.tanh` or `numpy.tanh` computes tanh.",
         "import math\n"
         "\n"
         "tanh_slope = 1 - math.tanh(2) ** 2  # 0.0707: 1/14 of it at 0",
+        why="tanh(2) ≈ 0.964, so the slope is 1 − 0.929 ≈ 0.071: a gradient "
+        "passing there keeps a fourteenth of its size.",
     ),
 }
 
@@ -63,10 +67,14 @@ WRONG_ANSWERS = {
         (15_376, "flatten size"),
         (1_843_328, "original CNN"),
         (62 * 62 * 16 * 128 + 128, "two average-pooling"),
+        (1.97e6, "Close, but 1,970,000"),
+        (1968256.5, "not a whole number"),
     ],
     "ex-07-2": [
         (0.964, "tanh(2) itself"),
         (0.9293, "one minus"),
         (1, "ReLU"),
+        (0.075, "Close — give more digits"),
+        (7.07, "not it"),
     ],
 }

@@ -32,18 +32,26 @@ EXERCISES = {
                 1_993_303: "That is the count at 125 × 125: the flatten size depends on the image size.",
                 ONE_POOL: "Both average-poolings halve the maps: 64 → 32 → 16.",
             },
-            "{value:g} is not it: only the dense layer after the flatten depends on the image size; "
+            "{value} is not it: only the dense layer after the flatten depends on the image size; "
             "build the model with `input_shape=(64, 64, 3)` and count.",
+            whole=True,
         ),
         "`cnns.build('lenet5_relu', input_shape=(64, 64, 3))` builds it; `count_params()` counts.",
         "from course_utils.models import cnns\n"
         "\n"
         'small = cnns.build("lenet5_relu", input_shape=(64, 64, 3))\n'
         "params_64 = small.count_params()  # 549,463",
+        why="Only the dense layer after the flatten depends on the image "
+        "size: 64 → 32 → 16 leaves 16 × 16 × 16 inputs instead of 31 × 31 × 16.",
     ),
 }
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "ex-08-1": [(1_993_303, "125 × 125"), (ONE_POOL, "64 → 32 → 16")],
+    "ex-08-1": [
+        (1_993_303, "125 × 125"),
+        (ONE_POOL, "64 → 32 → 16"),
+        (549_000, "Close, but 549,000"),
+        ("549463", "leave out the quotes"),
+    ],
 }

@@ -23,10 +23,13 @@ EXERCISES = {
                 3 * 3 * 3 * 16
                 + 16: "448 is a 3 × 3 convolution; AlexNet's first kernel is 11 × 11.",
             },
-            "{value:g} is not it: 11 × 11 window × 3 channels × 16 filters, plus 16 biases.",
+            "{value} is not it: 11 × 11 window × 3 channels × 16 filters, plus 16 biases.",
+            whole=True,
         ),
         "kernel height × kernel width × input channels × filters, plus one bias per filter.",
         "conv1_params = 11 * 11 * 3 * 16 + 16  # 5,824",
+        why="16 filters, each with an 11 × 11 window over 3 colour channels "
+        "(363 weights) and a bias: 16 × 364 = 5,824.",
     ),
     "ex-09-2": Exercise(
         "flatten_size",
@@ -43,10 +46,13 @@ EXERCISES = {
                 * 16
                 * 16: "Pooling rounds down: 125 → 62 → 31 → 15, not 16.",
             },
-            "{value:g} is not it: halve 125 three times, rounding down, and multiply by the 16 maps.",
+            "{value} is not it: halve 125 three times, rounding down, and multiply by the 16 maps.",
+            whole=True,
         ),
         "Each 2 × 2 pooling halves width and height, rounding down; the last convolution has 16 filters.",
         "flatten_size = (125 // 2 // 2 // 2) ** 2 * 16  # 15 × 15 × 16",
+        why="2 × 2 pooling rounds down: 125 → 62 → 31 → 15, and the last "
+        "convolution's 16 maps give 15 × 15 × 16 = 3,600 values.",
     ),
 }
 
@@ -56,10 +62,12 @@ WRONG_ANSWERS = {
         (CONV1 - 16, "biases"),
         (1952, "three colour channels"),
         (448, "11 × 11"),
+        (6000, "Close, but 6,000"),
     ],
     "ex-09-2": [
         (256, "3 × 3 pooling"),
         (14_400, "64 filters"),
         (4096, "rounds down"),
+        (3600.5, "not a whole number"),
     ],
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from course_utils.exercises import Exercise, Wrong, expect_number
+from course_utils.exercises import FRACTION, Exercise, check_number, fmt
 
 #: Eight validation images (class indices in the study's alphabetical order) and a model that always says Euphoric.
 Y_TRUE = [5, 5, 5, 5, 4, 4, 0, 0]
@@ -13,51 +13,62 @@ Y_PRED = [5] * 8
 SWAP = [5, 1, 2, 3, 4, 0, 6]
 
 
+BEFORE = math.sqrt(52 / 8)  # the study's RMSE of the predictions as named
+
+
 def _check_balanced(answer: object) -> None:
     """Balanced accuracy of always answering Euphoric: recall 1, 0, 0 over the three classes present."""
-    value = expect_number(answer, "the balanced accuracy")
-    if math.isclose(value, 0.5, abs_tol=1e-3):
-        raise Wrong(
-            "0.5 is the plain accuracy (4 of 8 right). Balanced accuracy averages the recall of each class "
-            "present in y_true."
-        )
-    if math.isclose(value, 1 / 7, abs_tol=1e-3):
-        raise Wrong(
-            "That averages over all 7 classes; balanced accuracy only averages the classes that occur in "
-            "y_true (here 3)."
-        )
-    if math.isclose(value, 2 / 9, abs_tol=1e-3):
-        raise Wrong(
-            "2/9 is the macro-F1 score, not the balanced accuracy (the mean recall per class)."
-        )
-    if not math.isclose(value, 1 / 3, abs_tol=1e-3):
-        raise Wrong(
-            f"{value:.3f} is not it: work out the recall of Euphoric, Calm and Aggressive, then average them."
-        )
+    check_number(
+        answer,
+        1 / 3,
+        "the balanced accuracy",
+        unit=FRACTION,
+        mistakes={
+            0.5: "0.5 is the plain accuracy (4 of 8 right). Balanced accuracy "
+            "averages the recall of each class present in y_true.",
+            1
+            / 7: "That averages over all 7 classes; balanced accuracy only "
+            "averages the classes that occur in y_true (here 3).",
+            2
+            / 9: "2/9 is the macro-F1 score, not the balanced accuracy (the "
+            "mean recall per class).",
+        },
+        otherwise="{value} is not it: work out the recall of Euphoric, Calm "
+        "and Aggressive, then average them.",
+    )
 
 
 def _check_swapped(answer: object) -> None:
     """The study's RMSE of the same predictions once Aggressive and Euphoric trade indices."""
-    value = expect_number(answer, "an RMSE")
-    before = math.sqrt(52 / 8)
-    if math.isclose(value, before, abs_tol=1e-3):
-        raise Wrong(
-            f"{before:.3f} is the RMSE before the renaming: apply SWAP to both y_true and y_pred."
-        )
-    if math.isclose(value, 82 / 8, abs_tol=1e-3):
-        raise Wrong(
-            "That is the mean squared error; the study's metric takes its square root."
-        )
-    if math.isclose(
-        value, math.sqrt(102 / 8), abs_tol=1e-3
-    ) or math.isclose(value, math.sqrt(132 / 8), abs_tol=1e-3):
-        raise Wrong(
-            "That renames only one side: y_true and y_pred must be renamed with the same permutation."
-        )
-    if not math.isclose(value, math.sqrt(82 / 8), abs_tol=1e-3):
-        raise Wrong(
-            f"{value:.3f} is not it: use metrics.rmse_under_relabelling(Y_TRUE, Y_PRED, SWAP)."
-        )
+    check_number(
+        answer,
+        math.sqrt(82 / 8),
+        "an RMSE",
+        mistakes=[
+            (
+                BEFORE,
+                f"{fmt(BEFORE)} is the RMSE before the renaming: apply SWAP "
+                "to both y_true and y_pred.",
+            ),
+            (
+                82 / 8,
+                "That is the mean squared error; the study's metric takes "
+                "its square root.",
+            ),
+            (
+                math.sqrt(102 / 8),
+                "That renames only one side: y_true and y_pred must be "
+                "renamed with the same permutation.",
+            ),
+            (
+                math.sqrt(132 / 8),
+                "That renames only one side: y_true and y_pred must be "
+                "renamed with the same permutation.",
+            ),
+        ],
+        otherwise="{value} is not it: use "
+        "metrics.rmse_under_relabelling(Y_TRUE, Y_PRED, SWAP).",
+    )
 
 
 EXERCISES = {
@@ -75,6 +86,8 @@ EXERCISES = {
         "\n"
         "# (1 + 0 + 0) / 3\n"
         "balanced_acc = balanced_accuracy_score(Y_TRUE, Y_PRED)",
+        why="The recall is 1 for Euphoric and 0 for Calm and Aggressive; "
+        "their mean is one third, below the plain accuracy of one half.",
     ),
     "ex-10-3": Exercise(
         "rmse_swapped",
@@ -90,9 +103,12 @@ EXERCISES = {
         "\n"
         "rmse_swapped = rmse_under_relabelling(Y_TRUE, Y_PRED, SWAP)\n"
         "# sqrt(82 / 8) = 3.20, up from sqrt(52 / 8) = 2.55",
+        why="The same answers score sqrt(82 / 8) ≈ 3.20 instead of 2.55: the "
+        "RMSE moved although no answer changed.",
     ),
 }
 
+#: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
     "ex-10-2": [
         (0.5, "plain accuracy"),
@@ -100,6 +116,8 @@ WRONG_ANSWERS = {
         (2 / 9, "macro-F1"),
         (0.9, "not it"),
         ("a third", "a number"),
+        (100 / 3, "as a percentage"),
+        (0.3, "Close — give more digits"),
     ],
     "ex-10-3": [
         (math.sqrt(52 / 8), "before the renaming"),
@@ -107,5 +125,6 @@ WRONG_ANSWERS = {
         (math.sqrt(102 / 8), "only one side"),
         (math.sqrt(132 / 8), "only one side"),
         (1.0, "not it"),
+        (3.1, "Close — give more digits"),
     ],
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras_tuner as kt
 
-from course_utils.exercises import Exercise, Wrong, expect_number
+from course_utils.exercises import Exercise, Wrong, check_number
 
 
 def _check_objective(answer: object) -> None:
@@ -37,21 +37,21 @@ def _check_objective(answer: object) -> None:
 
 def _check_epochs(answer: object) -> None:
     """Epochs trained by a search of 20 trials × 5 epochs, each trial run twice."""
-    value = expect_number(answer, "a number of epochs")
-    if value == 100:
-        raise Wrong(
-            "100 counts each trial once; executions_per_trial=2 trains every trial twice."
-        )
-    if value == 40:
-        raise Wrong(
-            "40 counts trials × executions but forgets that each training runs 5 epochs."
-        )
-    if value == 10:
-        raise Wrong("10 is 5 × 2, for one trial; there are 20 trials.")
-    if value != 200:
-        raise Wrong(
-            f"{value:g} is not it: multiply trials, epochs per training and executions per trial."
-        )
+    check_number(
+        answer,
+        20 * 5 * 2,
+        "a number of epochs",
+        whole=True,
+        mistakes={
+            100: "100 counts each trial once; executions_per_trial=2 trains "
+            "every trial twice.",
+            40: "40 counts trials × executions but forgets that each training "
+            "runs 5 epochs.",
+            10: "10 is 5 × 2, for one trial; there are 20 trials.",
+        },
+        otherwise="{value} is not it: multiply trials, epochs per training "
+        "and executions per trial.",
+    )
 
 
 EXERCISES = {
@@ -63,6 +63,8 @@ EXERCISES = {
         "import keras_tuner as kt\n"
         "\n"
         'objective = kt.Objective("val_balanced_accuracy", direction="max")',
+        why="Keras names the validation metric with a `val_` prefix, and "
+        "keras-tuner needs to be told that higher is better.",
     ),
     "ex-11-2": Exercise(
         "epochs_trained",
@@ -70,10 +72,12 @@ EXERCISES = {
         _check_epochs,
         "Every trial trains `executions_per_trial` models for `epochs` epochs each.",
         "epochs_trained = 20 * 5 * 2  # 200",
+        why="20 trials, each trained twice (executions_per_trial=2) for 5 "
+        "epochs: 20 × 2 × 5 = 200.",
     ),
 }
 
-
+#: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
     "ex-11-1": [
         ("val_balanced_accuracy", "cannot infer"),
@@ -87,5 +91,6 @@ WRONG_ANSWERS = {
         (40, "5 epochs"),
         (10, "20 trials"),
         (150, "not it"),
+        (200.5, "not a whole number"),
     ],
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from course_utils.exercises import Exercise, Wrong, expect_number
+from course_utils.exercises import Exercise, check_number
 
 #: MobileNetV3Small's pooled features, the 7 classes, and its weights without the ImageNet classifier.
 _FEATURES, _CLASSES, _BACKBONE = 576, 7, 939_120
@@ -10,24 +10,24 @@ _FEATURES, _CLASSES, _BACKBONE = 576, 7, 939_120
 
 def _check_frozen(answer: object) -> None:
     """Trainable weights with the backbone frozen: the new dense layer only (576 × 7 + 7)."""
-    value = expect_number(answer, "a number of weights")
     head = _FEATURES * _CLASSES + _CLASSES
-    if value == _BACKBONE + head:
-        raise Wrong(
-            "That is every weight of the model; while the backbone is frozen only the new head learns."
-        )
-    if value == _BACKBONE:
-        raise Wrong(
-            "That is the frozen backbone's weights: they are exactly the ones that do *not* learn."
-        )
-    if value == _FEATURES * _CLASSES:
-        raise Wrong(
-            "Close: 576 × 7 leaves out the 7 biases of the dense layer."
-        )
-    if value != head:
-        raise Wrong(
-            f"{value:g} is not it: count the weights of a dense layer from 576 features to 7 logits."
-        )
+    check_number(
+        answer,
+        head,
+        "a number of weights",
+        whole=True,
+        mistakes={
+            _BACKBONE
+            + head: "That is every weight of the model; while the "
+            "backbone is frozen only the new head learns.",
+            _BACKBONE: "That is the frozen backbone's weights: they are "
+            "exactly the ones that do *not* learn.",
+            _FEATURES * _CLASSES: "Close: 576 × 7 leaves out the 7 biases "
+            "of the dense layer.",
+        },
+        otherwise="{value} is not it: count the weights of a dense layer "
+        "from 576 features to 7 logits.",
+    )
 
 
 EXERCISES = {
@@ -42,6 +42,8 @@ EXERCISES = {
         "frozen = transfer.transfer_model()\n"
         "# 576 × 7 + 7 = 4,039\n"
         "frozen_trainable = transfer.trainable_params(frozen)",
+        why="Only the new dense layer learns: 576 × 7 weights plus 7 biases; "
+        "dropout has none and the backbone is frozen.",
     ),
 }
 
@@ -51,5 +53,7 @@ WRONG_ANSWERS = {
         (943_159, "every weight"),
         (939_120, "do *not* learn"),
         (4_032, "biases"),
+        (4039.5, "not a whole number"),
+        (4000, "Close, but 4,000"),
     ],
 }
