@@ -732,3 +732,35 @@ def test_nbtool_writes_a_missing_check_cell_and_fence(tmp_path, capsys):
     assert cells[check]["source"] == exercises.check_cell_source("ex-10-2", ex)
     assert f"```python\n{ex.solution_text}\n```\n\nOne third." in cells[check + 1]["source"]
     assert run_nbtool(capsys, "check", str(path))[0] == 0
+
+
+def test_ex_16_1_no_artwork_gains_a_class_when_the_threshold_rises():
+    """ex-16-1 (an open exercise, its answer in the chapter): at 0.45 an artwork without a class at 0.40 stays
+    without one, because a lone neutral share ≥ 0.40 would already have made it Calm; neutral can only turn an
+    artwork that had a class into Calm. Checked on hand-made artworks and on random shares in tenths (10 voters)."""
+    import pandas as pd
+
+    from course_utils.data.schema import EMOTIONS
+    from course_utils.labels import label_table, shares_frame
+
+    hand = shares_frame(
+        {
+            "neutral wins at 0.45": {"happiness": 0.4, "neutral": 0.5},  # Euphoric at 0.40, Calm at 0.45
+            "lone neutral": {"neutral": 0.4},  # Calm already at 0.40
+            "nothing reaches 0.40": {"neutral": 0.3, "fear": 0.3},
+        }
+    )
+    at_40, at_45 = (label_table(hand, t)["class"] for t in (0.4, 0.45))
+    assert (at_40["neutral wins at 0.45"], at_45["neutral wins at 0.45"]) == ("Euphoric", "Calm")
+    assert at_40["lone neutral"] == "Calm" and at_45.isna()["lone neutral"]
+    assert at_40.isna()["nothing reaches 0.40"] and at_45.isna()["nothing reaches 0.40"]
+
+    rng = np.random.default_rng(18)
+    votes = rng.integers(0, 11, size=(5000, len(EMOTIONS))) * (rng.random((5000, len(EMOTIONS))) < 0.15)
+    votes[:, list(EMOTIONS).index("neutral")] = rng.integers(0, 11, size=5000)
+    random = pd.DataFrame(votes / 10, columns=list(EMOTIONS))
+    at_40, at_45 = (label_table(random, t)["class"].fillna("none") for t in (0.4, 0.45))
+    gained = (at_40 == "none") & (at_45 != "none")
+    assert not gained.any(), random[gained].head()
+    became_calm = ~at_40.isin(["none", "Calm"]) & (at_45 == "Calm")
+    assert became_calm.any(), "the random artworks never show neutral's twist; the check would prove nothing"

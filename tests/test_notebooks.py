@@ -143,3 +143,87 @@ def test_code_in_the_text_fits_the_page_and_its_boxes():
                 lines = wide_fence_lines("".join(cell["source"]), CODE_WIDTH, BOX_WIDTH)
                 wide += [f"{path.name} {cell['id']}: {len(line)}: {line}" for line in lines]
     assert not wide, "code wider than the page or its box:\n" + "\n".join(wide)
+
+
+def markdown_text(number: str) -> str:
+    """Chapter ``number``'s markdown, with every run of whitespace made one space (so a phrase may span lines)."""
+    (path,) = (ROOT / "book").glob(f"{number}_*.ipynb")
+    cells = json.loads(path.read_text())["cells"]
+    text = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return re.sub(r"\s+", " ", text)
+
+
+#: Claims a reviewer found wrong (issue 18): chapter, a phrase that must not come back, and why it is wrong.
+RETRACTED = [
+    ("01", "can learn something real", "the sample's numbers measure its generator, not people"),
+    ("01", "fewer epochs on fewer images", "on the real data `quick` uses every image"),
+    ("05", "reports a training accuracy of 0.93", "the study's report gives no training accuracy"),
+    ("05", "training accuracy reached 0.93", "the study's report gives no training accuracy"),
+    ("06", "adds two remedies against overfitting", "the report names only dropout (0.2)"),
+    ("07", "the study's settings (15 epochs", "the report gives no epochs for LeNet-5"),
+    ("11", "halves the noise", "averaging two runs halves the variance; the standard deviation falls by √2"),
+    ("12", "plane of Reisenzein's mood model", "the coordinates are the course's own placement"),
+    ("15", "the tests and this book's build use", "the Pages build runs `quick`"),
+    ("16", "can therefore gain Calm", "a lone neutral ≥ 0.40 already made the artwork Calm at 0.40"),
+    ("17", "`smoke` profile (the book's build)", "the Pages build runs `quick`"),
+    ("17", "the usual remedy is the *linear scaling rule*", "it was derived for SGD; for Adam it is a guess"),
+]
+
+#: What the corrections say instead: chapter and a phrase that must stay.
+CORRECTED = [
+    ("01", "That pattern is the generator's"),
+    ("07", "radial basis function (RBF)"),
+    ("11", "falls by a factor √2"),
+    ("12", "course's own placement"),
+    ("12", "same hidden point"),
+    ("14", "same hidden point"),
+    ("16", "no class at 0.40 cannot gain one"),
+    ("17", "square-root scaling"),
+]
+
+
+@pytest.mark.parametrize(("number", "phrase", "why"), RETRACTED, ids=[f"{n}-{p[:20]}" for n, p, _ in RETRACTED])
+def test_a_retracted_claim_does_not_come_back(number, phrase, why):
+    assert phrase not in markdown_text(number), f"chapter {number} says {phrase!r} again, but {why}"
+
+
+@pytest.mark.parametrize(("number", "phrase"), CORRECTED, ids=[f"{n}-{p[:20]}" for n, p in CORRECTED])
+def test_a_correction_stays(number, phrase):
+    assert phrase in markdown_text(number), f"chapter {number} no longer says {phrase!r}"
+
+
+def test_the_glossary_and_outcomes_name_the_tuner_chapter_11_runs():
+    tuning = (ROOT / "src" / "course_utils" / "training" / "tuning.py").read_text()
+    assert "kt.BayesianOptimization(" in tuning and "kt.Hyperband(" not in tuning
+    glossary = re.sub(r"\s+", " ", (ROOT / "book" / "glossary.md").read_text())
+    hyperband = re.search(r" hyperband (.*?) logits ", glossary).group(1)
+    assert "the course runs it" not in hyperband and "runs {term}`Bayesian optimisation` instead" in hyperband
+    assert "Bayesian optimisation A tuning strategy" in glossary and "Chapter 11 runs it" in glossary
+    guide = (ROOT / "book" / "instructor_guide.md").read_text()
+    outcome = next(line for line in guide.splitlines() if line.startswith("5. tune hyperparameters"))
+    assert "{term}`Bayesian optimisation`" in outcome and "hyperband" not in outcome.lower()
+
+
+def test_the_book_build_profile_is_the_one_the_chapters_name():
+    import yaml
+
+    from course_utils.config.settings import get_settings
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    envs = [workflow.get("env", {})] + [job.get("env", {}) for job in workflow["jobs"].values()]
+    envs += [step.get("env", {}) for job in workflow["jobs"].values() for step in job["steps"]]
+    profiles = {env["COURSE_PROFILE"] for env in envs if "COURSE_PROFILE" in env}
+    if not profiles:  # not set: the default on the CPU runner
+        import os
+        from unittest import mock
+
+        from course_utils.config import settings
+
+        env = {k: v for k, v in os.environ.items() if k != "COURSE_PROFILE"}
+        with mock.patch.dict(os.environ, env, clear=True), mock.patch.object(settings, "has_gpu", lambda: False):
+            profiles = {get_settings().profile}
+    assert profiles == {"quick"}, profiles
+    for number in ("15", "17"):
+        assert "`quick` (the book's build)" in markdown_text(number) or "build runs the `quick` profile" in (
+            markdown_text(number)
+        ), f"chapter {number} does not name the build's profile, `quick`"

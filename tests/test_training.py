@@ -284,11 +284,11 @@ def test_baseline_reading_and_comparison():
     assert "offline sample (not WikiArt)" in text and "barely differs from the 0.750" in text
     assert "'class 5'" in text
     table = study.comparison(run, Source())
-    assert list(table.index) == ["this run", "the study (reported)"]
+    assert list(table.index) == ["this run", "the study (report and code)"]
     assert table.loc["this run", "validation accuracy"] == 0.75
     assert table.loc["this run", "study RMSE (class indices)"] == 0.5  # one error of 1 in 4: sqrt(1/4)
-    assert table.loc["the study (reported)", "study RMSE (class indices)"] == 1.98
-    assert table.loc["the study (reported)", "parameters"] == 1_867_815
+    assert table.loc["the study (report and code)", "study RMSE (class indices)"] == 1.98
+    assert table.loc["the study (report and code)", "parameters"] == 1_867_815
 
 
 # --- the learning check ------------------------------------------------------------------------------------------

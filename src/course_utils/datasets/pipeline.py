@@ -1,6 +1,7 @@
 """From the class folders to training batches: the study's split, decoded once, held in memory, prefetched.
 
-The study loaded its folders with ``keras.utils.image_dataset_from_directory`` (80/20 split, seed 123, batch 32).
+The study's code loaded its folders with ``keras.utils.image_dataset_from_directory`` (80/20 split, seed 123,
+batch 32, as the course's specification records it; the report itself gives only the 80/20 split).
 :func:`load_split` uses the same function to decide *which* files are training and validation, so the split is
 the study's; it then decodes every image once into a NumPy array (cached on disk), so an epoch is bound by
 compute and not by JPEG decoding. ``stratified=True`` gives a split that keeps each class's share instead.

@@ -17,10 +17,13 @@ STEPS = math.ceil(IMAGES / (REPLICAS * PER_REPLICA))  # 16
 #: Exercise 17.2: tuned on one GPU at batch 32 with Adam at 0.001, moved to eight GPUs at 16 per replica.
 BASE_RATE, BASE_BATCH, GPUS, SMALL_BATCH = 0.001, 32, 8, 16
 RATE = BASE_RATE * GPUS * SMALL_BATCH / BASE_BATCH  # 0.004
+#: The square-root rule, the common heuristic for Adam (the exercise asks for the linear one).
+SQRT_RATE = BASE_RATE * math.sqrt(GPUS * SMALL_BATCH / BASE_BATCH)  # 0.002
 
 
 def _check_optimizer(answer: Any) -> None:
-    """An Adam optimizer whose rate follows the linear rule for a global batch of 8 × 16 = 128 (4 × 32)."""
+    """An Adam optimizer whose rate follows the linear rule (derived for SGD; for Adam a guess to test) for a
+    global batch of 8 × 16 = 128 (4 × 32)."""
     if isinstance(answer, numbers.Real) and not isinstance(answer, bool):
         raise Wrong(
             "That is a number; build the optimizer itself: "
@@ -60,6 +63,9 @@ def _check_optimizer(answer: Any) -> None:
             BASE_RATE
             / 4: "The rate grows with the global batch (each step "
             "averages more images); it does not shrink.",
+            SQRT_RATE: "0.002 is square-root scaling (√4 × 0.001), the "
+            "common heuristic for Adam and worth testing; the exercise asks "
+            "for the linear rule, which scales by the whole factor of 4.",
         },
         otherwise="A rate of {value} is not it: multiply 0.001 by the global "
         "batch (replicas × per-replica batch) over the batch of 32 it was "
@@ -159,7 +165,9 @@ EXERCISES = {
         "rate = scaled_learning_rate(0.001, factor)  # 0.004\n"
         "optimizer = keras.optimizers.Adam(learning_rate=rate)",
         why="Eight replicas of 16 make a global batch of 128, four times the "
-        "32 the rate was tuned for: 4 × 0.001 = 0.004.",
+        "32 the rate was tuned for: 4 × 0.001 = 0.004 by the linear rule, "
+        "which was derived for SGD; for Adam it is a guess to test against "
+        "square-root scaling (0.002).",
     ),
     "ex-17-3": Exercise(
         "conv1_flops",
@@ -188,6 +196,7 @@ WRONG_ANSWERS = {
         (keras.optimizers.Adam(0.001), "one-GPU rate"),
         (keras.optimizers.Adam(0.0005), "per-replica batch only"),
         (keras.optimizers.Adam(0.00025), "does not shrink"),
+        (keras.optimizers.Adam(0.002), "square-root scaling"),
         (keras.optimizers.Adam(0.0041), "Close — give more digits"),
         (keras.optimizers.SGD(0.004), "tuned with Adam"),
         (0.004, "build the optimizer itself"),

@@ -7,11 +7,14 @@ is not installed it returns None.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
+from PIL import Image
 
 from course_utils.analysis.retrieval import Gallery, query, query_relevance
 from course_utils.labels import QUADRANTS, emotion_table
-from course_utils.plots.figures import image_grid
+from course_utils.plots.figures import array_grid
 from course_utils.plots.style import figure_png
 
 
@@ -23,8 +26,13 @@ def show_results(
     title: str = "",
     ncols: int = 9,
     query: int | None = None,
+    shown: Collection[str] | None = None,
 ):
-    """The top-k artworks as a gallery captioned with their classes (✓/✗ given relevance; the query image first)."""
+    """The top-k artworks as a gallery captioned with their classes (✓/✗ given relevance; the query image first).
+
+    ``shown``: the artwork IDs whose images may be drawn (:func:`course_utils.datasets.rights.shown_ids`); any
+    other keeps its place and caption over a blank tile marked "not shown", so the ranking reads the same.
+    """
 
     top = [int(i) for i in np.asarray(ranking)[:k]]
     captions = []
@@ -36,11 +44,16 @@ def show_results(
             [query, *top],
             [f"QUERY: {gallery.classes[query]}", *captions],
         )
-    return image_grid(
-        [gallery.paths[i] for i in top],
-        captions,
-        ncols=min(ncols, len(top)),
-        title=title,
+    images = []
+    for n, i in enumerate(top):
+        if shown is None or gallery.ids[i] in shown:
+            with Image.open(gallery.paths[i]) as im:
+                images.append(np.asarray(im.convert("RGB")))
+        else:
+            images.append(np.full((8, 8, 3), 235, dtype=np.uint8))
+            captions[n] += "\n(not shown)"
+    return array_grid(
+        images, captions, ncols=min(ncols, len(top)), title=title
     )
 
 
@@ -49,8 +62,14 @@ def query_choices() -> list[str]:
     return [*QUADRANTS, *emotion_table().index]
 
 
-def explorer(gallery: Gallery, k: int = 8):
-    """An interactive query picker with its gallery, or None where ipywidgets is not installed.
+def explorer(
+    gallery: Gallery,
+    k: int = 8,
+    shown: Collection[str] | None = None,
+    note: str = "",
+):
+    """An interactive query picker with its gallery, or None where ipywidgets is not installed; ``shown`` as
+    for :func:`show_results`, ``note`` added to each title (:func:`course_utils.datasets.rights.shown_note`).
 
     The gallery is an Image widget redrawn when a control changes, not ipywidgets' interactive output (an Output
     widget): a notebook runner (nbclient, so ``jupyter-book build``) mimics an Output widget by sending every
@@ -76,10 +95,15 @@ def explorer(gallery: Gallery, k: int = 8):
     def draw(_change=None) -> None:
         ranking, quadrant = query(gallery, choice.value)
         relevant = query_relevance(gallery, quadrant)
-        title = f"Top {size.value} for “{choice.value}” (✓ = flagged {quadrant})"
+        title = f"Top {size.value} for “{choice.value}” (✓ = flagged {quadrant}){note}"
         picture.value = figure_png(
             show_results(
-                gallery, ranking, size.value, relevant, title=title
+                gallery,
+                ranking,
+                size.value,
+                relevant,
+                title=title,
+                shown=shown,
             )
         )
 

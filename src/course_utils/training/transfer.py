@@ -2,7 +2,7 @@
 
 The backbone brings its own preprocessing inside the model (MobileNetV3 and EfficientNet rescale raw 0–255
 pixels themselves), so it takes the same uint8 images as the study's CNNs. ImageNet weights are downloaded by
-Keras on first use. Where they cannot be fetched (offline, the book build, tests) and in the ``smoke`` profile,
+Keras on first use. Where they cannot be fetched (offline, or a build without internet) and in the ``smoke`` profile (the tests),
 the backbone starts from random weights instead, and :func:`choose_weights` says so in its note: a run without
 ImageNet weights shows the procedure, not the benefit of transfer learning.
 """

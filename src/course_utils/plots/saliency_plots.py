@@ -1,0 +1,58 @@
+"""Figures of where a CNN looks (chapter 18): images beside their Grad-CAM and occlusion maps.
+
+The maps come from :mod:`course_utils.analysis.saliency` as arrays in [0, 1]; these functions only draw them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils.plots.style import SEQUENTIAL
+
+#: How opaque a heat map is over its image.
+ALPHA = 0.5
+
+
+def saliency_grid(
+    images,
+    maps: dict,
+    captions,
+    title: str,
+    size: float = 2.0,
+    alpha: float = ALPHA,
+):
+    """One column per image: the image on top, then one row per named map (``{"Grad-CAM": maps, …}``) laid
+    over it; each row is named in its first picture's title. Returns the figure."""
+    import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
+
+    images = [np.asarray(im, dtype="uint8") for im in images]
+    captions = list(captions)
+    if len(captions) != len(images) or any(
+        len(m) != len(images) for m in maps.values()
+    ):
+        raise ValueError(
+            f"{len(images)} images need as many captions and maps; got "
+            f"{len(captions)} captions and "
+            f"{[len(m) for m in maps.values()]} maps"
+        )
+    rows, cols = 1 + len(maps), max(1, len(images))
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(size * cols, size * rows + 0.8),
+        squeeze=False,
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for j, (image, caption) in enumerate(zip(images, captions)):
+        axes[0, j].imshow(image)
+        axes[0, j].set_title(caption, fontsize=8)
+        for i, (name, heat) in enumerate(maps.items(), start=1):
+            axes[i, j].imshow(image)
+            axes[i, j].imshow(
+                heat[j], cmap=SEQUENTIAL, alpha=alpha, vmin=0, vmax=1
+            )
+            if j == 0:
+                axes[i, j].set_title(name, fontsize=9, loc="left")
+    fig.suptitle(title)
+    return fig
