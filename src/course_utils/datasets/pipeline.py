@@ -6,6 +6,8 @@ batch 32, as the course's specification records it; the report itself gives only
 the study's; it then decodes every image once into a NumPy array (cached on disk), so an epoch is bound by
 compute and not by JPEG decoding. ``stratified=True`` gives a split that keeps each class's share instead.
 Tiny data (most image links dead) still splits: only a folder too small to give both sets an image is an error.
+:func:`load_grouped_split` adds a held-out test part: training / validation / test grouped by artist (no artist's
+works on two sides), classes kept as balanced as grouping allows (:func:`grouped_file_split`, scikit-learn).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +27,7 @@ from PIL import Image
 
 from course_utils.config.study import IMAGE_SIZE, SEED, VALIDATION_SPLIT
 from course_utils.data.files import atomic_path
+from course_utils.datasets.prepare import read_labels
 
 AUTOTUNE = (
     -1
@@ -222,4 +227,220 @@ def load_split(
         val_ids=[Path(f).stem for f in val_files],
         class_names=names,
         seed=seed,
+    )
+
+
+#: Train, validation and test shares of the artist-grouped split.
+GROUPED_FRACTIONS = (0.7, 0.15, 0.15)
+
+#: The parts of the grouped split: a class needs an artist in each.
+PARTS = ("training", "validation", "test")
+
+#: Cuts of the artists into folds that the grouped split tries (each a
+#: ``StratifiedGroupKFold`` shuffle); it keeps the most balanced one.
+ATTEMPTS = 10
+
+
+@dataclass(kw_only=True)
+class GroupedSplit(Split):
+    """A :class:`Split` with a held-out test part; no artist's works
+    are in two parts. The training and validation fields mean what
+    they mean in :class:`Split`."""
+
+    x_test: np.ndarray
+    y_test: np.ndarray
+    test_ids: list[str]
+
+    def test_dataset(self, batch_size: int = 32):
+        """The test part as a tf.data pipeline, in order, batched."""
+        import tensorflow as tf  # deferred: seconds to import
+
+        return (
+            tf.data.Dataset.from_tensor_slices((self.x_test, self.y_test))
+            .batch(batch_size)
+            .prefetch(AUTOTUNE)
+        )
+
+    def sizes(self) -> str:
+        return (
+            f"{len(self.y_train)} training, {len(self.y_val)} validation "
+            f"and {len(self.y_test)} test images (grouped by artist), "
+            f"{len(self.class_names)} classes"
+        )
+
+
+def class_files(
+    folder: Path, class_names: list[str]
+) -> tuple[list[str], np.ndarray]:
+    """Every image in the class folders, in class then name order, and
+    its class index."""
+    files, labels = [], []
+    for k, name in enumerate(class_names):
+        for p in sorted((Path(folder) / name).glob("*")):
+            if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file():
+                files.append(str(p))
+                labels.append(k)
+    return files, np.array(labels, dtype=np.int32)
+
+
+def _share_gap(y: np.ndarray, parts: list[np.ndarray], k: int) -> float:
+    """The largest gap between a class's share in a part and overall."""
+    whole = np.bincount(y, minlength=k) / len(y)
+    return max(
+        float(np.abs(np.bincount(y[p], minlength=k) / len(p) - whole).max())
+        for p in parts
+    )
+
+
+def _artist_folds(
+    y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int
+) -> list[np.ndarray]:
+    """scikit-learn's stratified, artist-grouped folds (their indices)."""
+    from sklearn.model_selection import (  # deferred: a second to import
+        StratifiedGroupKFold,
+    )
+
+    n_groups = len(set(groups.tolist()))
+    if n_groups < n_splits:
+        raise ValueError(
+            f"{n_groups} artist(s), too few for {n_splits} artist-grouped "
+            "folds"
+        )
+    cv = StratifiedGroupKFold(
+        n_splits=n_splits, shuffle=True, random_state=seed
+    )
+    with warnings.catch_warnings():
+        # "The least populated class in y has only N members": expected
+        # for small classes; grouped_file_split checks that every part
+        # holds every class.
+        warnings.filterwarnings(
+            "ignore",
+            message="The least populated class",
+            category=UserWarning,
+        )
+        return [held for _, held in cv.split(y, y, groups)]
+
+
+def grouped_file_split(
+    folder: str | Path,
+    class_names: list[str],
+    artists: dict[str, str],
+    seed: int = SEED,
+    fractions: tuple[float, float, float] = GROUPED_FRACTIONS,
+) -> tuple[list[str], list[str], list[str]]:
+    """Training, validation and test files in which no artist's works
+    cross a boundary and each class keeps its share as far as grouping
+    allows. scikit-learn's ``StratifiedGroupKFold`` cuts the artists
+    into folds of about the smaller of the validation and test shares,
+    :data:`ATTEMPTS` times (each shuffle fixed by ``seed`` and the
+    attempt); of all ways to give whole folds to the three parts, the
+    one in which every part holds every class and the class shares
+    stray least from the whole is taken.
+
+    ``artists`` maps an artwork ID (the file's stem) to its artist. Every
+    class with images needs works by at least three artists (one per
+    part); otherwise this is an error naming the class. Empty classes
+    stay named and empty. The parts' sizes are whole folds, so they are
+    near ``fractions``, not exactly it.
+    """
+    folder = Path(folder)
+    train_f, val_f, test_f = fractions
+    if min(fractions) <= 0 or not math.isclose(sum(fractions), 1.0):
+        raise ValueError(
+            f"fractions {fractions}: three positive shares summing to 1"
+        )
+    files, y = class_files(folder, class_names)
+    stems = [Path(f).stem for f in files]
+    unknown = [s for s in stems if not isinstance(artists.get(s), str)]
+    if unknown:
+        raise ValueError(
+            f"{len(unknown)} image(s) without an artist in labels.csv, "
+            f"e.g. {unknown[:3]}; the split cannot group them"
+        )
+    groups = np.array([artists[s] for s in stems])
+    for k, name in enumerate(class_names):
+        n = int((y == k).sum())
+        by = len(set(groups[y == k].tolist()))
+        if n and by < len(PARTS):
+            raise ValueError(
+                f"class {name!r}: {n} image(s) by {by} artist(s); an "
+                f"artist-grouped {'/'.join(PARTS)} split needs works by "
+                f"at least {len(PARTS)} artists in every class (merge or "
+                "drop the class)"
+            )
+    n_folds = max(3, round(1 / min(val_f, test_f)))
+    k_val = max(1, round(val_f * n_folds))
+    k_test = max(1, round(test_f * n_folds))
+    if k_val + k_test >= n_folds:
+        raise ValueError(f"fractions {fractions}: no folds left to train")
+    present = set(y.tolist())
+    best, best_gap = None, math.inf
+    for attempt in range(ATTEMPTS):
+        # a new cut of the artists into folds, fixed by seed and attempt
+        state = np.random.SeedSequence([seed, attempt]).generate_state(1)
+        folds = _artist_folds(y, groups, n_folds, int(state[0]))
+        for test_k in itertools.combinations(range(n_folds), k_test):
+            others = [i for i in range(n_folds) if i not in test_k]
+            for val_k in itertools.combinations(others, k_val):
+                train_k = [i for i in others if i not in val_k]
+                parts = [
+                    np.concatenate([folds[i] for i in ks])
+                    for ks in (train_k, val_k, test_k)
+                ]
+                if any(set(y[p].tolist()) != present for p in parts):
+                    continue
+                gap = _share_gap(y, parts, len(class_names))
+                if gap < best_gap:
+                    best, best_gap = parts, gap
+    if best is None:
+        raise ValueError(
+            f"seed {seed}: none of {ATTEMPTS} cuts into {n_folds} "
+            "artist-grouped folds gives every part every class; a "
+            "class has too few artists for this split (merge or drop it)"
+        )
+    train, val, test = best
+    return (
+        [files[i] for i in sorted(train)],
+        [files[i] for i in sorted(val)],
+        [files[i] for i in sorted(test)],
+    )
+
+
+def load_grouped_split(
+    folder: str | Path,
+    seed: int = SEED,
+    fractions: tuple[float, float, float] = GROUPED_FRACTIONS,
+    image_size: int = IMAGE_SIZE,
+) -> GroupedSplit:
+    """The class folders split three ways by artist (the artists come
+    from the folder's ``labels.csv``), as in-memory arrays."""
+
+    folder = Path(folder)
+    names = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    table = read_labels(folder)
+    artists = {
+        str(i): a for i, a in table["Artist"].items() if isinstance(a, str)
+    }
+    train_f, val_f, test_f = grouped_file_split(
+        folder, names, artists, seed, fractions
+    )
+    index = {name: i for i, name in enumerate(names)}
+
+    def labels(files: list[str]) -> np.ndarray:
+        return np.array(
+            [index[Path(f).parent.name] for f in files], dtype=np.int32
+        )
+
+    return GroupedSplit(
+        x_train=load_images(train_f, image_size, folder),
+        y_train=labels(train_f),
+        x_val=load_images(val_f, image_size, folder),
+        y_val=labels(val_f),
+        train_ids=[Path(f).stem for f in train_f],
+        val_ids=[Path(f).stem for f in val_f],
+        class_names=names,
+        seed=seed,
+        x_test=load_images(test_f, image_size, folder),
+        y_test=labels(test_f),
+        test_ids=[Path(f).stem for f in test_f],
     )
