@@ -195,6 +195,19 @@ def load_images(
     return out
 
 
+def class_indices(files: list[str], names: list[str]) -> np.ndarray:
+    """Each file's class index, read from the class folder it lies in."""
+    index = {name: i for i, name in enumerate(names)}
+    return np.array(
+        [index[Path(f).parent.name] for f in files], dtype=np.int32
+    )
+
+
+def file_ids(files: list[str]) -> list[str]:
+    """The artwork IDs of image files (their names without extension)."""
+    return [Path(f).stem for f in files]
+
+
 def load_split(
     folder: str | Path,
     seed: int = SEED,
@@ -211,20 +224,13 @@ def load_split(
         train_files, val_files = stratified_file_split(
             folder, names, seed, validation_split
         )
-    index = {name: i for i, name in enumerate(names)}
-
-    def labels(files: list[str]) -> np.ndarray:
-        return np.array(
-            [index[Path(f).parent.name] for f in files], dtype=np.int32
-        )
-
     return Split(
         x_train=load_images(train_files, image_size, folder),
-        y_train=labels(train_files),
+        y_train=class_indices(train_files, names),
         x_val=load_images(val_files, image_size, folder),
-        y_val=labels(val_files),
-        train_ids=[Path(f).stem for f in train_files],
-        val_ids=[Path(f).stem for f in val_files],
+        y_val=class_indices(val_files, names),
+        train_ids=file_ids(train_files),
+        val_ids=file_ids(val_files),
         class_names=names,
         seed=seed,
     )
@@ -424,23 +430,16 @@ def load_grouped_split(
     train_f, val_f, test_f = grouped_file_split(
         folder, names, artists, seed, fractions
     )
-    index = {name: i for i, name in enumerate(names)}
-
-    def labels(files: list[str]) -> np.ndarray:
-        return np.array(
-            [index[Path(f).parent.name] for f in files], dtype=np.int32
-        )
-
     return GroupedSplit(
         x_train=load_images(train_f, image_size, folder),
-        y_train=labels(train_f),
+        y_train=class_indices(train_f, names),
         x_val=load_images(val_f, image_size, folder),
-        y_val=labels(val_f),
-        train_ids=[Path(f).stem for f in train_f],
-        val_ids=[Path(f).stem for f in val_f],
+        y_val=class_indices(val_f, names),
+        train_ids=file_ids(train_f),
+        val_ids=file_ids(val_f),
         class_names=names,
         seed=seed,
         x_test=load_images(test_f, image_size, folder),
-        y_test=labels(test_f),
-        test_ids=[Path(f).stem for f in test_f],
+        y_test=class_indices(test_f, names),
+        test_ids=file_ids(test_f),
     )
