@@ -5,6 +5,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from archive_format import EMOTIONS, HEADER, META
 
 from course_utils.data import schema
 from course_utils.data.annotations import (
@@ -164,46 +165,6 @@ def test_unknown_kind_and_missing_file_are_explained(folder, tmp_path):
 
 # --- the real format, written by hand ---------------------------------------------------------------------------
 
-#: SPEC §2, written out: the 12 descriptive columns, then 3 scopes × the 20 emotions.
-SPEC_META = [
-    "ID",
-    "Style",
-    "Category",
-    "Artist",
-    "Title",
-    "Year",
-    "Image URL",
-    "Painting Info URL",
-    "Artist Info URL",
-    "Is painting",
-    "Face/body",
-    "Ave. art rating",
-]
-SPEC_EMOTIONS = [
-    "agreeableness",
-    "anger",
-    "anticipation",
-    "arrogance",
-    "disagreeableness",
-    "disgust",
-    "fear",
-    "gratitude",
-    "happiness",
-    "humility",
-    "love",
-    "optimism",
-    "pessimism",
-    "regret",
-    "sadness",
-    "shame",
-    "shyness",
-    "surprise",
-    "trust",
-    "neutral",
-]
-SPEC_HEADER = SPEC_META + [
-    f"{s}: {e}" for s in ("Art (image+title)", "ImageOnly", "TitleOnly") for e in SPEC_EMOTIONS
-]
 IDS = [
     "0123456789abcdef01234567",
     "fedcba9876543210fedcba98",
@@ -248,7 +209,7 @@ def info_cells(i):
 def all_cells(i):
     """The 72 cells of hand-made artwork ``i`` in the All file."""
     cells = info_cells(i)
-    art = [SHARES[i].get(e, "0.000") for e in SPEC_EMOTIONS]
+    art = [SHARES[i].get(e, "0.000") for e in EMOTIONS]
     return [cells[0], ARTWORKS[i][0], *cells[1:], "yes", "body", "2.33", *art, *["0.000"] * 40]
 
 
@@ -262,14 +223,14 @@ def real(tmp_path):
     """A tiny archive folder in the real format: All file with 3 artworks, info file without Style with 4."""
     folder = tmp_path / schema.ARCHIVE_FOLDER
     folder.mkdir()
-    write_crlf(folder / schema.ALL_FILE, SPEC_HEADER, [all_cells(i) for i in range(3)])
-    write_crlf(folder / schema.INFO_FILE, SPEC_META[:1] + SPEC_META[2:9], [info_cells(i) for i in (0, 3, 1, 2)])
+    write_crlf(folder / schema.ALL_FILE, HEADER, [all_cells(i) for i in range(3)])
+    write_crlf(folder / schema.INFO_FILE, META[:1] + META[2:9], [info_cells(i) for i in (0, 3, 1, 2)])
     return folder
 
 
 def test_the_real_format_is_read(real):
     table = load_annotations(real)
-    assert list(table.index) == IDS[:3] and list(table.columns[:72]) == SPEC_HEADER
+    assert list(table.index) == IDS[:3] and list(table.columns[:72]) == HEADER
     assert table["Styles"].tolist() == [
         ["Post Renaissance Art"],
         ["Contemporary Art", "Modern Art"],
@@ -301,9 +262,9 @@ def test_the_real_info_file_is_read_without_style(real):
 
 
 def test_urls_missing_from_a_real_format_all_file_come_from_the_info_file(real):
-    keep = [i for i, c in enumerate(SPEC_HEADER) if c not in ("Image URL", "Painting Info URL", "Artist Info URL")]
+    keep = [i for i, c in enumerate(HEADER) if c not in ("Image URL", "Painting Info URL", "Artist Info URL")]
     rows = [[all_cells(i)[k] for k in keep] for i in range(3)]
-    write_crlf(real / schema.ALL_FILE, [SPEC_HEADER[k] for k in keep], rows)
+    write_crlf(real / schema.ALL_FILE, [HEADER[k] for k in keep], rows)
     table = load_annotations(real)
     assert table["Image URL"].tolist() == [
         "https://uploads3.wikiart.org/images/anna-pel/x0.jpg",
@@ -327,8 +288,8 @@ def test_urls_missing_from_a_real_format_all_file_come_from_the_info_file(real):
 )
 def test_a_bad_value_names_file_id_and_value(real, column, value, words):
     rows = [all_cells(i) for i in range(3)]
-    rows[0][SPEC_HEADER.index(column)] = value
-    write_crlf(real / schema.ALL_FILE, SPEC_HEADER, rows)
+    rows[0][HEADER.index(column)] = value
+    write_crlf(real / schema.ALL_FILE, HEADER, rows)
     with pytest.raises(AnnotationError, match=f"WikiArt-Emotions-All.tsv: {words}"):
         read_table(real / schema.ALL_FILE)
 
@@ -381,8 +342,8 @@ def test_parse_styles_keeps_the_files_spelling():
 def test_a_year_of_no_known_shape_is_left_empty_with_a_warning_naming_it(real):
     # the classes never depend on Year: an odd one must not stop a reader's course, nor pass unsaid
     rows = [all_cells(i) for i in range(3)]
-    rows[0][SPEC_HEADER.index("Year")] = "circa 1642"
-    write_crlf(real / schema.ALL_FILE, SPEC_HEADER, rows)
+    rows[0][HEADER.index("Year")] = "circa 1642"
+    write_crlf(real / schema.ALL_FILE, HEADER, rows)
     with pytest.warns(
         UserWarning,
         match="WikiArt-Emotions-All.tsv: Year: 1 value.* ID 0123456789abcdef01234567: "

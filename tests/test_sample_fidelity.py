@@ -9,6 +9,7 @@ import re
 import zipfile
 
 import pytest
+from archive_format import EMOTIONS, HEADER, META, SCOPES
 
 from course_utils.data.readme import parse_definitions, sections
 from course_utils.datasets.sample import write_sample
@@ -19,43 +20,6 @@ ALL, INFO, README = "WikiArt-Emotions-All.tsv", "WikiArt-info.tsv", "README.txt"
 AG = {3: "WikiArt-Emotions-Ag3.tsv", 4: "WikiArt-Emotions-Ag4.tsv", 5: "WikiArt-Emotions-Ag5.tsv"}
 ANNOTATION_FILES = (ALL, *AG.values())
 TSV_FILES = (*ANNOTATION_FILES, INFO)
-META = [
-    "ID",
-    "Style",
-    "Category",
-    "Artist",
-    "Title",
-    "Year",
-    "Image URL",
-    "Painting Info URL",
-    "Artist Info URL",
-    "Is painting",
-    "Face/body",
-    "Ave. art rating",
-]
-EMOTIONS = [
-    "agreeableness",
-    "anger",
-    "anticipation",
-    "arrogance",
-    "disagreeableness",
-    "disgust",
-    "fear",
-    "gratitude",
-    "happiness",
-    "humility",
-    "love",
-    "optimism",
-    "pessimism",
-    "regret",
-    "sadness",
-    "shame",
-    "shyness",
-    "surprise",
-    "trust",
-    "neutral",
-]
-SCOPES = ["Art (image+title)", "ImageOnly", "TitleOnly"]
 INFO_HEADER = ["ID", "Category", "Artist", "Title", "Year", "Image URL", "Painting Info URL", "Artist Info URL"]
 STYLES = {
     "Renaissance Art": 415,
@@ -117,7 +81,7 @@ def test_the_archive_holds_the_files_in_one_folder(sample):
 
 
 def test_annotation_files_have_the_72_columns_in_order(sample):
-    expected = META + [f"{scope}: {emotion}" for scope in SCOPES for emotion in EMOTIONS]
+    expected = HEADER
     assert len(expected) == 72
     for name in ANNOTATION_FILES:
         assert header(sample, name) == expected, name

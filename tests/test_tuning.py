@@ -15,6 +15,19 @@ from course_utils.training import tuning
 N_CLASSES = 3
 
 
+#: The hyperparameters chapter 11's search space opens, written out by hand.
+HYPERPARAMETERS = {
+    "conv_blocks",
+    "filters",
+    "kernel_size",
+    "dropout",
+    "dense_units",
+    "activation",
+    "learning_rate",
+    "augmentation",
+}
+
+
 @pytest.fixture(scope="module")
 def tiny_split():
     """40 random 32×32 images in 3 classes: 30 for training, 10 for validation."""
@@ -73,16 +86,7 @@ def test_search_completes_every_trial(searched):
     assert [t.status for t in tuner.oracle.trials.values()] == ["COMPLETED", "COMPLETED"]
     table = tuning.trials_table(tuner)
     assert list(table.index) == ["0", "1"] and table["score (val macro-F1)"].between(0, 1).all()
-    assert {
-        "conv_blocks",
-        "filters",
-        "kernel_size",
-        "dropout",
-        "dense_units",
-        "activation",
-        "learning_rate",
-        "augmentation",
-    } <= set(table.columns)
+    assert HYPERPARAMETERS <= set(table.columns)
 
 
 def test_a_resumed_search_does_not_redo_finished_trials(searched, tiny_split, tmp_path):
@@ -186,14 +190,5 @@ def test_distributed_role_follows_keras_tuner_environment(monkeypatch):
 
 def test_search_space_covers_the_cnn_family():
     space = tuning.space_table(hypermodel())
-    assert set(space.index) == {
-        "conv_blocks",
-        "filters",
-        "kernel_size",
-        "dropout",
-        "dense_units",
-        "activation",
-        "learning_rate",
-        "augmentation",
-    }
+    assert set(space.index) == HYPERPARAMETERS
     assert space.loc["learning_rate", "values"].endswith("(log)")

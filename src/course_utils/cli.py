@@ -203,6 +203,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_size_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--size`` option download and prepare share: one default, the study's image size."""
+    parser.add_argument(
+        "--size",
+        type=positive_int,
+        default=IMAGE_SIZE,
+        help=f"images become SIZE x SIZE RGB (default {IMAGE_SIZE})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All sub-commands and their options."""
 
@@ -273,12 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=THRESHOLD,
         help=f"share threshold (default {THRESHOLD})",
     )
-    p.add_argument(
-        "--size",
-        type=positive_int,
-        default=IMAGE_SIZE,
-        help=f"images become SIZE x SIZE RGB (default {IMAGE_SIZE})",
-    )
+    add_size_option(p)
     p.add_argument(
         "--resize",
         choices=RESIZE_POLICIES,
@@ -312,12 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=8,
         help=f"requests in flight at once (default 8, at most {MAX_WORKERS}: be polite)",
     )
-    p.add_argument(
-        "--size",
-        type=positive_int,
-        default=IMAGE_SIZE,
-        help=f"images become SIZE x SIZE RGB (default {IMAGE_SIZE})",
-    )
+    add_size_option(p)
     p.add_argument(
         "--limit",
         type=positive_int,
