@@ -242,3 +242,51 @@ def test_plots_have_titles_labels_and_baseline_lines():
         metric_plots.plot_comparison(table, "nope")
     assert ev.short_name("Aggressive + Euphoric + Calm") == "Agg+Eup+Cal"
     plt.close("all")
+
+
+def run_on_test(y_true, y_pred, n_classes=3) -> Run:
+    """A Run whose *test* logits predict ``y_pred``."""
+    run = fake_run([0], [0], n_classes=n_classes)
+    run.test_true = np.asarray(y_true)
+    run.test_logits = np.eye(n_classes, dtype=np.float32)[np.asarray(y_pred)]
+    run.test_ids = [f"t{i}" for i in range(len(y_true))]
+    return run
+
+
+def test_scores_by_seed_and_the_gap_between_two_splits():
+    truth = [0, 0, 1, 2]
+    random_runs = [run_on_test(truth, [0, 0, 1, 2]), run_on_test(truth, [0, 0, 1, 1])]  # accuracy 1, 3/4
+    grouped_runs = [run_on_test(truth, [0, 0, 0, 0]), run_on_test(truth, [0, 1, 1, 1])]  # accuracy 1/2, 1/2
+    per_seed = ev.scores_by_seed({"random": random_runs, "grouped": grouped_runs}, [5, 6])
+    assert per_seed.loc[("random", 6), "accuracy"] == pytest.approx(0.75)
+    assert per_seed.loc[("grouped", 5), "balanced accuracy"] == pytest.approx(1 / 3)
+    assert per_seed["test images"].tolist() == [4] * 4
+    gap = ev.split_gap(per_seed, "random", "grouped")
+    # accuracy: random 1, 0.75 (mean 0.875); grouped 0.5, 0.5; gaps 0.5, 0.25 -> mean 0.375, sd 0.25/sqrt(2)
+    assert gap.loc["accuracy", "random mean"] == pytest.approx(0.875)
+    assert gap.loc["accuracy", "grouped sd"] == pytest.approx(0.0)
+    assert gap.loc["accuracy", "gap mean"] == pytest.approx(0.375)
+    assert gap.loc["accuracy", "gap sd"] == pytest.approx(0.25 / math.sqrt(2))
+    assert (gap["seeds"] == 2).all()
+    one = ev.split_gap(per_seed.drop(index=6, level="seed"), "random", "grouped")
+    assert one.loc["accuracy", "gap mean"] == pytest.approx(0.5) and math.isnan(one.loc["accuracy", "gap sd"])
+    with pytest.raises(ValueError, match="2 runs for 1 seeds"):
+        ev.scores_by_seed({"random": random_runs}, [5])
+    with pytest.raises(ValueError, match="different seeds"):
+        ev.split_gap(per_seed.drop(index=("grouped", 6)), "random", "grouped")
+
+
+def test_split_gap_figure_has_a_bar_per_split_and_metric():
+    import matplotlib.pyplot as plt
+
+    truth = [0, 0, 1, 2]
+    per_seed = ev.scores_by_seed(
+        {"random": [run_on_test(truth, truth)], "grouped": [run_on_test(truth, [0, 0, 0, 0])]}, [1]
+    )
+    fig = metric_plots.plot_split_gap(per_seed, title="gap")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 2 * 3 and ax.get_title() == "gap" and ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["random (1 seed(s))", "grouped (1 seed(s))"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="not columns"):
+        metric_plots.plot_split_gap(per_seed, metrics=["nope"])

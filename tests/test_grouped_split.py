@@ -146,3 +146,68 @@ def test_bad_fractions_are_an_error(tmp_path):
     artists = make_folder(tmp_path, {"Calm": [2] * 14})
     with pytest.raises(ValueError, match="summing to 1"):
         grouped_file_split(tmp_path, ["Calm"], artists, 0, fractions=(0.8, 0.15, 0.15))
+
+
+def test_the_rare_class_is_left_out_by_default_and_counted(tmp_path):
+    from course_utils.config.study import RARE_CLASS
+
+    make_folder(tmp_path, {"Calm": [2] * 14, RARE_CLASS: [1, 1], "Sad": [1] * 10})
+    split = load_grouped_split(tmp_path, seed=2, image_size=4)
+    assert split.class_names == ["Calm", "Sad"] and split.dropped == {RARE_CLASS: 2}
+    every = split.train_ids + split.val_ids + split.test_ids
+    assert len(every) == 38 and not any(i.startswith(RARE_CLASS[:3]) for i in every)
+    with pytest.raises(ValueError, match=r"drop=\['Clam'\]: no such class"):
+        load_grouped_split(tmp_path, seed=2, image_size=4, drop=("Clam",))
+
+
+def test_a_random_split_has_the_grouped_parts_sizes_and_shares_artists(tmp_path):
+    artists = make_folder(tmp_path, {"Calm": [4] * 30, "Sad": [3] * 20})
+    grouped = load_grouped_split(tmp_path, seed=4, image_size=4)
+    random = load_grouped_split(tmp_path, seed=4, image_size=4, by_artist=False)
+    assert not random.by_artist and "(random)" in random.sizes()
+    sizes = [len(s.y_train) for s in (grouped, random)], [len(s.y_test) for s in (grouped, random)]
+    assert sizes[0][0] == sizes[0][1] and sizes[1][0] == sizes[1][1]
+    assert len(grouped.val_ids) == len(random.val_ids)
+    assert sorted(grouped.train_ids + grouped.val_ids + grouped.test_ids) == sorted(
+        random.train_ids + random.val_ids + random.test_ids
+    )
+    # at random, artists with four or three works end up on both sides (here: most of them)
+    train = {artists[i] for i in random.train_ids}
+    shared = train & {artists[i] for i in random.test_ids}
+    assert len(shared) >= 10
+    # class shares are kept within one image per part (stratified)
+    for y in (random.y_val, random.y_test):
+        assert abs((y == 0).mean() - 120 / 180) <= 1 / len(y) + 1e-9
+    assert grouped.fingerprint() != random.fingerprint()
+    assert (
+        load_grouped_split(tmp_path, seed=4, image_size=4, by_artist=False).fingerprint() == random.fingerprint()
+    )
+
+
+def test_the_fingerprint_follows_ids_targets_and_origin(tmp_path):
+    import dataclasses
+
+    make_folder(tmp_path, {"Calm": [2] * 14, "Sad": [1] * 10})
+    split = load_grouped_split(tmp_path, seed=2, image_size=4)
+    assert split.origin == tmp_path.name
+    base = split.fingerprint()
+    assert dataclasses.replace(split, origin="other").fingerprint() != base
+    assert dataclasses.replace(split, y_test=split.y_test[::-1].copy()).fingerprint() != base
+    assert dataclasses.replace(split, test_ids=split.test_ids[::-1]).fingerprint() != base
+    assert dataclasses.replace(split, x_train=split.x_train * 0).fingerprint() == base  # pixels: by ID and origin
+
+
+def test_with_few_images_classes_by_too_few_artists_are_left_out_not_an_error(tmp_path):
+    """Most image links dead: the split still comes, with what can be split three ways by artist."""
+    from course_utils.config.study import RARE_CLASS
+
+    make_folder(tmp_path, {"Euphoric": [1] * 9, "Calm": [1] * 4, "Sad": [1, 1], RARE_CLASS: [1]})
+    split = load_grouped_split(tmp_path, seed=0, image_size=4)
+    assert split.class_names == ["Calm", "Euphoric"]
+    assert split.dropped == {RARE_CLASS: 1, "Sad": 2}
+    assert split.left_out() == f"left out: {RARE_CLASS!r} (1 image), 'Sad' (2 images)"
+    for y in (split.y_train, split.y_val, split.y_test):
+        assert set(y.tolist()) == {0, 1}
+    # the explicit error of the lower level stays for a caller who asks for the class
+    with pytest.raises(ValueError, match="class 'Sad'"):
+        grouped_file_split(tmp_path, ["Calm", "Euphoric", "Sad"], artists_of(tmp_path), 0)

@@ -205,15 +205,98 @@ def test_train_or_load_model_saves_then_reloads(tmp_path, monkeypatch):
     run, model = heads.train_or_load_model(
         builder, va, settings, tag="va-test", epochs=1, verbose=0, loss="mean_squared_error"
     )
-    assert heads.model_path("va-test", settings).is_file()
+    assert heads.model_path("va-test", settings, run.key).is_file()
     assert run.val_logits.shape == (2, 2)
 
     def no_training(*args, **kwargs):
         raise AssertionError("a saved model must be reloaded, not retrained")
 
     monkeypatch.setattr(heads, "train", no_training)
-    again, reloaded = heads.train_or_load_model(builder, va, settings, tag="va-test")
+    again, reloaded = heads.train_or_load_model(
+        builder, va, settings, tag="va-test", epochs=1, verbose=0, loss="mean_squared_error"
+    )
     np.testing.assert_allclose(
         reloaded.predict(va.x_val, verbose=0), model.predict(va.x_val, verbose=0), atol=1e-5
     )
     np.testing.assert_allclose(again.val_logits, run.val_logits)
+
+
+def test_label_set_statistics_agree_with_scikit_learn():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, (40, 3))
+    pred = rng.integers(0, 2, (40, 3))
+    pred[:, 2] = 0  # a label never predicted: its F1 is 0, as zero_division=0
+    want = scores.label_set_scores(y, pred)
+    assert scores.label_macro_f1(y, pred) == pytest.approx(want["macro-F1"])
+    assert scores.exact_match(y, pred) == pytest.approx(want["exact match"])
+    # no true and no predicted "yes" for the second label: F1 0 there
+    assert scores.label_macro_f1([[1, 0], [0, 0]], [[1, 0], [0, 0]]) == pytest.approx(0.5)
+    assert scores.label_set_codes([[1, 0, 1], [0, 1, 1], [0, 0, 0]]).tolist() == [5, 3, 0]
+
+
+def test_label_intervals_bracket_the_value_and_count_the_images():
+    y = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [1, 1], [0, 0]] * 5)
+    table = scores.label_intervals(y, {"perfect": y, "half": np.tile([[1, 0]], (30, 1))}, resamples=200)
+    assert table.loc["perfect", "macro-F1"] == 1 and table.loc["perfect", "exact match low"] == 1
+    half = table.loc["half"]
+    assert half["exact match"] == pytest.approx(2 / 6)  # the rows [1, 0]: 2 of each 6
+    assert half["exact match low"] < half["exact match"] < half["exact match high"]
+    assert half["images"] == 30
+
+
+def test_compare_label_sets_by_hand():
+    """A is right on every row, B on none of the first 20 rows and all of the last 10: exact match differs by
+    20/30, McNemar sees 20 discordant rows all for A; the identical pair shows no difference."""
+    y = np.array([[1, 0, 1]] * 30)
+    a = y.copy()
+    b = y.copy()
+    b[:20] = [0, 1, 0]
+    table = scores.compare_label_sets(y, a, b, resamples=300)
+    assert table.loc["exact match", "difference"] == pytest.approx(20 / 30)
+    # A: F1 1, 0 (the middle label is never true nor predicted), 1; B: 2·10 / (2·10 + 20) = 0.5, 0, 0.5
+    assert table.loc["macro-F1", "difference"] == pytest.approx(2 / 3 - 1 / 3)
+    exact = table.loc["exact match (McNemar)"]
+    assert exact["difference"] == pytest.approx(20 / 30) and exact["p_value"] == pytest.approx(2 * 0.5**20)
+    assert table.loc["exact match", "p_value"] == pytest.approx(2 / 301)  # no resample at or below 0
+    same = scores.compare_label_sets(y, a, a, resamples=50)
+    assert (same["difference"] == 0).all() and (same["p_value"] == 1).all()
+    from course_utils.analysis.uncertainty import reading
+
+    assert "the data support that A is ahead" in reading(table.loc[["exact match"]], "A", "B")
+    with pytest.raises(ValueError, match="need equal"):
+        scores.compare_label_sets(y, a[:3], b)
+
+
+def test_regression_intervals_by_hand_and_the_baseline():
+    y = np.array([[0.0, 0.0], [1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    pred = y + np.array([[1.0, 0.0], [-1.0, 0.0], [1.0, 0.0], [-1.0, 0.0]])  # valence off by 1, arousal exact
+    table = scores.regression_intervals(y, pred, train_mean=y.mean(axis=0), seed=1)
+    valence = table.loc[("model", "valence")]
+    assert valence.loc["RMSE", "value"] == pytest.approx(1.0) and valence.loc["MAE", "value"] == pytest.approx(1.0)
+    assert valence.loc["R²", "value"] == pytest.approx(1 - 4 / 5)  # squared error 4, around the mean 5
+    assert table.loc[("model", "arousal", "R²"), "value"] == pytest.approx(1.0)
+    assert table.loc[("training mean", "valence", "R²"), "value"] == pytest.approx(0.0)
+    assert np.isnan(table.loc[("training mean", "valence", "Pearson r"), "value"])
+    assert (table["low"].dropna() <= table["value"].dropna() + 1e-12).all()
+    assert (table["artworks"] == 4).all()
+    text = scores.interval_text(table)
+    assert text.loc[("training mean", "valence"), "Pearson r"] == "undefined"
+    gap = scores.baseline_gap(y, pred, y.mean(axis=0), seed=1)
+    # valence: RMSE 1 vs the mean's sqrt(5/4); arousal: 0 vs sqrt(5)
+    assert gap.loc["valence", "value"] == pytest.approx(1 - np.sqrt(5 / 4))
+    assert gap.loc["arousal", "value"] == pytest.approx(-np.sqrt(5.0)) and gap.loc["arousal", "high"] < 0
+
+
+def test_paired_hits_reads_like_compare():
+    a = np.array([1] * 30 + [0] * 10)
+    b = np.array([0] * 30 + [1] * 10)
+    table = scores.paired_hits(a, b, seed=1)
+    assert list(table.index) == ["hit rate", "hit rate (McNemar)"]
+    assert table.loc["hit rate", "difference"] == pytest.approx(0.5)
+    assert table.loc["hit rate (McNemar)", "p_value"] < 0.01  # 30 against 10 discordant
+    same = scores.paired_hits(a, a, seed=1)
+    assert (same["p_value"] == 1).all()
+
+
+def test_kept_epoch_is_the_lowest_validation_loss():
+    assert heads.kept_epoch(pd.DataFrame({"val_loss": [0.5, 0.3, 0.4, 0.3]})) == 2

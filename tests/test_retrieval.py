@@ -225,3 +225,82 @@ def test_a_large_gallery_gets_no_warning():
         true_points=np.tile(gallery.true_points, (3, 1)),
     )
     assert retrieval.gallery_warnings(big, retrieval.quadrant_precision(big, k=10), k=10) == []
+
+
+def test_a_flat_gallery_finds_images_in_the_folder_and_names_artworks_without_a_class(tmp_path):
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([keras.Input((8, 8, 3)), layers.Flatten(), layers.Dense(5), layers.Dense(2)])
+    images = np.zeros((2, 8, 8, 3), dtype="float32")
+    ids = [f"{i:024x}" for i in range(2)]
+    table = pd.DataFrame(
+        {
+            **{q: [False, False] for q in QUADRANTS},
+            "class": ["Calm", np.nan],
+            "valence": [0.1, 0.2],
+            "arousal": [0.0, 0.1],
+        },
+        index=ids,
+    )
+    gallery = retrieval.build_gallery(model, images, ids, table, tmp_path, flat=True)
+    assert gallery.paths == [tmp_path / f"{i}.jpg" for i in ids]
+    assert gallery.classes == ["Calm", retrieval.NO_CLASS]
+
+
+def test_example_queries_ask_another_part_and_random_expects_the_index_share():
+    index = constructed_gallery()  # 8 Euphoric, 6 Calm, 4 Aggressive, 2 Melancholy
+    queries = constructed_gallery()
+    queries.ids = [f"q{i:023x}" for i in range(len(queries))]
+    per_query = retrieval.example_queries(queries, index, k=4)
+    # features point at the own quadrant, so every query's top 4 share it (each quadrant has 2 or more: the 2
+    # Melancholy ones give 2 of 4)
+    expected = {"Euphoric": 1.0, "Calm": 1.0, "Aggressive": 1.0, "Melancholy": 0.5}
+    assert (
+        per_query[["own quadrant", "precision@4"]]
+        .drop_duplicates()
+        .set_index("own quadrant")["precision@4"]
+        .to_dict()
+        == expected
+    )
+    shares = {q: n / 20 for q, n in COUNTS.items()}
+    assert np.allclose(per_query["random (expected)"], per_query["own quadrant"].map(shares))
+    table = retrieval.query_intervals(per_query, k=4, seed=1)
+    mean = (8 + 6 + 4 + 2 * 0.5) / 20
+    assert table.loc["search", "value"] == pytest.approx(mean)
+    assert table.loc["random (expected)", "value"] == pytest.approx(sum(n * n for n in COUNTS.values()) / 400)
+    row = table.loc["search − random"]
+    assert row["low"] > 0 and row["low"] <= row["value"] <= row["high"]
+    assert (table["queries"] == 20).all()
+    with pytest.raises(ValueError, match="both query and indexed"):
+        retrieval.example_queries(index, index)
+
+
+def test_rank_by_feature_puts_the_most_similar_first():
+    features = np.array([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]])
+    assert list(retrieval.rank_by_feature(features, np.array([0.9, 0.1]))) == [0, 2, 1]
+
+
+def test_quadrant_intervals_hold_the_point_value_and_read_a_gap():
+    right = retrieval.quadrant_precision_intervals(constructed_gallery(), k=4, seed=3)
+    plain = retrieval.quadrant_precision(constructed_gallery(), k=4)
+    assert np.allclose(right.loc[list(QUADRANTS), "precision@4"], plain["precision@4"])
+    mean = right.loc["mean of the four"]
+    assert mean["precision@4"] == pytest.approx(plain["precision@4"].mean())
+    assert mean["low"] <= mean["precision@4"] <= mean["high"] and mean["difference low"] > 0
+    wrong = retrieval.quadrant_precision_intervals(constructed_gallery(predicted_right=False), k=4, seed=3)
+    assert wrong.loc["mean of the four", "difference high"] < 0
+    assert retrieval.verdict(0.1, 0.3) == "beats random retrieval"
+    assert retrieval.verdict(-0.3, -0.1) == "does worse than random retrieval"
+    assert retrieval.verdict(-0.1, 0.2) == "is not shown to differ from random retrieval"
+
+
+def test_the_query_may_come_from_another_gallery(tmp_path):
+    index = constructed_gallery(tmp_path)
+    queries = constructed_gallery(tmp_path)
+    queries.classes = ["asked"] * len(queries)
+    fig = retrieval_plots.show_results(
+        index, retrieval.rank_by_feature(index.features, queries.features[0]), k=2, query=0, query_from=queries
+    )
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert titles == ["QUERY: asked", "Euphoric", "Euphoric"]

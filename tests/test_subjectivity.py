@@ -359,3 +359,88 @@ def test_keras_learns_soft_targets(tmp_path):
     hard_kl = kl_divergence(soft.y_val, hard_run.val_logits)
     assert hard_kl.mean() > 10 * kl.mean() and hard_kl.mean() > 0.5
     assert sj.softmax(hard_run.val_logits)[~bright, 0].mean() > 0.8  # the hard run puts most on class 0
+
+
+def test_ece_in_numpy_matches_the_reliability_table():
+    rng = np.random.default_rng(5)
+    probs = rng.dirichlet(np.ones(4), size=200)
+    y = rng.integers(0, 4, 200)
+    for bins in (1, 5, 10):
+        assert sj.expected_calibration_error(probs, y, bins) == pytest.approx(
+            sj.ece_of(sj.reliability_table(probs, y, bins))
+        )
+    with pytest.raises(ValueError, match="probs must be"):
+        sj.expected_calibration_error(np.ones(3), [0, 1, 0])
+
+
+def test_soft_split_drops_classes_the_split_leaves_out_and_renormalises():
+    values = shares(e={"happiness": 0.9}, c={"trust": 0.9}, a={"anger": 0.4, "love": 0.3})
+    targets = sj.threshold_soft_targets(values)
+    six = [name for name in CLASS_NAMES if name != "Aggressive + Euphoric + Calm"]
+    x = np.zeros((3, 4, 4, 3), dtype=np.uint8)
+    split = Split(x[:2], np.array([4, 3]), x[2:], np.array([0]), ["e", "c"], ["a"], six)
+    targets.loc["a"] = [0.5, 0.0, 0.25, 0.25, 0.0, 0.0, 0.0]  # a quarter on the class left out
+    soft = sj.soft_split(split, targets)
+    assert soft.y_train.shape == (2, 6)
+    assert soft.y_val[0].tolist() == pytest.approx([2 / 3, 0, 1 / 3, 0, 0, 0])
+    with pytest.raises(ValueError, match="lack the split's classes"):
+        sj.soft_split(split, targets.drop(columns="Calm"))
+
+
+def test_test_probabilities_refuse_another_test_part():
+    class FakeRun:
+        test_ids, test_logits, name, info = ["x"], np.zeros((1, 3)), "original", {}
+
+    class WithTest:
+        test_ids = ["t"]
+
+    with pytest.raises(ValueError, match="other test images"):
+        sj.test_probabilities(FakeRun(), WithTest())
+    with pytest.raises(ValueError, match="other test images"):
+        sj.test_probabilities(FakeRun(), tiny_split())  # no test part at all
+    FakeRun.test_ids = ["t"]
+    assert sj.test_probabilities(FakeRun(), WithTest()) == pytest.approx(np.full((1, 3), 1 / 3))
+
+
+def test_split_like_follows_the_artists_of_the_given_split(tmp_path):
+    """Another scope's class folders (hand-made: six artworks by three artists, one artwork by an artist the
+    first split does not hold, one in a class it leaves out) are cut along the first split's artists."""
+    from PIL import Image
+
+    from course_utils.datasets.pipeline import GroupedSplit
+
+    classes = ["Calm", "Euphoric"]
+    labels = {
+        "w1": ("ann", "Calm"),
+        "w2": ("ann", "Euphoric"),
+        "w3": ("bob", "Calm"),
+        "w4": ("cat", "Euphoric"),
+        "w5": ("dan", "Calm"),  # an artist the first split does not hold: left out
+        "w6": ("bob", "Aggressive"),  # a class the first split leaves out: counted in dropped
+    }
+    for ident, (_, cls) in labels.items():
+        (tmp_path / cls).mkdir(exist_ok=True)
+        Image.new("RGB", (8, 8), (10, 20, 30)).save(tmp_path / cls / f"{ident}.png")
+    pd.DataFrame(
+        {"ID": list(labels), "Artist": [a for a, _ in labels.values()], "class": [c for _, c in labels.values()]}
+    ).to_csv(tmp_path / "labels.csv", index=False)
+    x = np.zeros((1, 4, 4, 3), dtype=np.uint8)
+    first = GroupedSplit(
+        x,
+        np.array([0]),
+        x,
+        np.array([0]),
+        ["w1"],
+        ["w3"],
+        classes,
+        x_test=x,
+        y_test=np.array([1]),
+        test_ids=["w4"],
+    )  # ann trains, bob validates, cat tests
+    like = sj.split_like(first, tmp_path)
+    assert like.train_ids == ["w1", "w2"] and like.val_ids == ["w3"] and like.test_ids == ["w4"]
+    assert like.y_train.tolist() == [0, 1] and like.y_test.tolist() == [1]
+    assert like.x_train.shape == (2, 4, 4, 3)  # the first split's image size
+    assert like.dropped == {"Aggressive": 1} and like.class_names == classes
+    with pytest.raises(ValueError, match="artist-grouped split"):
+        sj.split_like(tiny_split(), tmp_path)

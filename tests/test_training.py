@@ -62,9 +62,11 @@ def test_history_columns_and_values(run):
 
 
 def test_saved_run_reads_back(run, settings):
-    folder = runs.run_folder("original", settings)
-    assert folder == settings.data_dir / "runs" / "sample-n240-seed7" / "smoke" / "original-seed7"
-    loaded = runs.load_run("original", settings)
+    folder = runs.run_folder("original", settings, run.key)
+    assert len(run.key) == 16 and run.info["key"] == run.key
+    assert folder == settings.data_dir / "runs" / "sample-n240-seed7" / "smoke" / f"original-seed7-{run.key[:10]}"
+    assert (folder / "run.json").is_file()
+    loaded = runs.load_run("original", settings, run.key)
     pd.testing.assert_frame_equal(loaded.history, run.history)
     np.testing.assert_allclose(loaded.val_logits, run.val_logits)
     assert loaded.val_ids == run.val_ids and loaded.class_names == CLASS_NAMES and loaded.model is None
@@ -72,7 +74,7 @@ def test_saved_run_reads_back(run, settings):
 
 
 def test_load_run_of_an_untrained_model_is_none(settings):
-    assert runs.load_run("never-trained", settings) is None
+    assert runs.load_run("never-trained", settings, "0" * 16) is None
 
 
 def test_train_or_load_does_not_retrain(run, settings, monkeypatch):
@@ -162,10 +164,11 @@ def test_runs_over_seeds_differ_by_seed_repeat_by_seed_and_are_reused(tmp_path, 
     session = open_session(Settings(data="sample", profile="smoke", data_dir=tmp_path, seed=7))
     one, two = runs.runs_over_seeds("original", tiny_split(), session, [1, 2], epochs=1)
     assert [r.info["seed"] for r in (one, two)] == [1, 2]
-    assert [runs.run_folder("original", session.with_seed(s)).name for s in (1, 2)] == [
-        "original-seed1",
-        "original-seed2",
+    assert [runs.run_folder("original", session.with_seed(s), r.key).name for s, r in ((1, one), (2, two))] == [
+        f"original-seed1-{one.key[:10]}",
+        f"original-seed2-{two.key[:10]}",
     ]
+    assert one.key != two.key  # the seed is part of the key
     # another seed, another run: other initial weights, so other trained weights and other validation logits
     w1, w2 = one.model.get_weights()[0], two.model.get_weights()[0]
     assert np.abs(w1 - w2).max() > 0.01

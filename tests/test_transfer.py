@@ -134,8 +134,12 @@ def test_saved_stages_are_reloaded_and_their_curves_join(tmp_path, monkeypatch):
 
     settings = settings_for(tmp_path, "smoke")
     choice = transfer.WeightChoice(None, "test")
-    for tag, epochs in zip(transfer.stage_tags("mobilenetv3small", choice), (2, 3)):
-        fake_run(tag, epochs).save(runs.run_folder(tag, settings))
+    keys = ("a" * 16, "b" * 16)
+    monkeypatch.setattr(transfer, "stage_keys", lambda *args: keys)
+    for tag, epochs, key in zip(transfer.stage_tags("mobilenetv3small", choice), (2, 3), keys):
+        saved = fake_run(tag, epochs)
+        saved.info["key"] = key
+        saved.save(runs.run_folder(tag, settings, key))
     monkeypatch.setattr(transfer, "train", no_network)
     split = Split(
         np.zeros((2, 64, 64, 3), np.uint8),

@@ -192,3 +192,37 @@ def test_search_space_covers_the_cnn_family():
     space = tuning.space_table(hypermodel())
     assert set(space.index) == HYPERPARAMETERS
     assert space.loc["learning_rate", "values"].endswith("(log)")
+
+
+def test_a_search_past_its_random_starts_takes_a_bayesian_step(tiny_split, tmp_path, monkeypatch):
+    # keras-tuner draws a trial's values with _random_values only for a random start; the Gaussian process
+    # proposes the others (populate_space fits it and optimises an upper confidence bound instead)
+    drawn = []
+    real = tuning.RecordingBayesianOracle._random_values
+
+    def counting(self):
+        drawn.append(len(self.trials))
+        return real(self)
+
+    monkeypatch.setattr(tuning.RecordingBayesianOracle, "_random_values", counting)
+    folder = tmp_path / "search"
+    tuner = tuning.run_search(hypermodel(), tiny_split, folder, max_trials=3, epochs=1, initial_points=2)
+    assert drawn == [0, 1], "only the first two trials may be drawn at random"
+    assert tuner.oracle.proposed_by == {"0": "random start", "1": "random start", "2": "Bayesian step"}
+    assert tuning.proposals(tuner) == {"random starts": 2, "Bayesian steps": 1}
+    assert tuning.proposals(tuner) == tuning.start_plan(3, 2)
+    assert list(tuning.trials_table(tuner)["proposed by"]) == ["random start", "random start", "Bayesian step"]
+    # the record is saved with the oracle: a reloaded search still knows it, and keeps its 2 random starts
+    reloaded = tuning.make_tuner(hypermodel(), folder, 3, initial_points=None)
+    assert reloaded.oracle.proposed_by == tuner.oracle.proposed_by and reloaded.oracle.initial_points() == 2
+
+
+def test_keras_tuner_default_makes_a_short_search_a_random_search(tmp_path):
+    # keras-tuner's default: 3 random starts per hyperparameter; the space has 8 of them
+    assert tuning.default_initial_points(hypermodel()) == 3 * len(HYPERPARAMETERS) == 24
+    default = tuning.make_tuner(hypermodel(), tmp_path / "default", 30, initial_points=None)
+    assert default.oracle.initial_points() == 24
+    assert tuning.make_tuner(hypermodel(), tmp_path / "ours", 30).oracle.initial_points() == tuning.INITIAL_POINTS
+    assert tuning.start_plan(8, 24) == {"random starts": 8, "Bayesian steps": 0}
+    assert tuning.start_plan(30, 24) == {"random starts": 24, "Bayesian steps": 6}
+    assert tuning.start_plan(30, tuning.INITIAL_POINTS) == {"random starts": 10, "Bayesian steps": 20}

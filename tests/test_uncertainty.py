@@ -183,3 +183,58 @@ def test_inputs_are_checked():
         mcnemar([0, 1], [0, 1], [1, 1], confidence=95)
     with pytest.raises(ValueError, match="class indices"):
         per_class([0, 3], [0, 1], ["a", "b"])
+
+
+def test_interval_table_has_each_metric_with_its_interval_and_reads_like_the_bootstrap():
+    from course_utils.analysis.uncertainty import interval_table, with_intervals
+
+    y_true, good = _predictions(right=0.8, seed=1)
+    _, poor = _predictions(right=0.3, seed=2)
+    table = interval_table({"good": (y_true, good), "poor": (y_true, poor)}, seed=5)
+    one = bootstrap_intervals(y_true, good, seed=5).set_index("metric")
+    for m in METRICS:
+        assert table.loc["good", m] == pytest.approx(one.loc[m, "value"])
+        assert (table.loc["good", f"{m} low"], table.loc["good", f"{m} high"]) == pytest.approx(
+            (one.loc[m, "low"], one.loc[m, "high"])
+        )
+        assert (table[f"{m} low"] <= table[m]).all() and (table[m] <= table[f"{m} high"]).all()
+    assert table["images"].tolist() == [300, 300]
+    shown = with_intervals(table)
+    acc = table.loc["good"]
+    assert shown.loc["good", "accuracy"] == (
+        f"{acc['accuracy']:.3f} [{acc['accuracy low']:.2f}, {acc['accuracy high']:.2f}]"
+    )
+
+
+def test_compare_finds_the_better_model_and_reading_says_so_only_when_supported():
+    from course_utils.analysis.uncertainty import compare, reading
+
+    y_true, good = _predictions(n=400, right=0.85, seed=3)
+    _, poor = _predictions(n=400, right=0.35, seed=4)
+    table = compare(y_true, good, poor, seed=0)
+    assert list(table.index) == [*METRICS, "accuracy (McNemar)"]
+    assert (table["difference"] > 0.3).all() and (table["p_value"] < 0.01).all()
+    assert table.loc["accuracy (McNemar)", "difference"] == pytest.approx(
+        accuracy_score(y_true, good) - accuracy_score(y_true, poor)
+    )
+    text = reading(table, "good", "poor")
+    assert text.count("the data support that good is ahead") == 4
+    same = reading(compare(y_true, good, good, seed=0), "good", "copy")
+    assert same.count("the data do not show a difference") == 4 and "+0.000" in same
+
+
+def test_bootstrap_statistic_of_a_mean_matches_the_normal_interval():
+    from course_utils.analysis.uncertainty import bootstrap_statistic
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(1.0, 2.0, 2_000)
+    got = bootstrap_statistic(np.mean, x, resamples=2_000, seed=1)
+    half = 1.96 * x.std() / np.sqrt(x.size)  # ≈ 0.088
+    assert got["value"] == pytest.approx(x.mean())
+    assert got["low"] == pytest.approx(x.mean() - half, abs=0.015)
+    assert got["high"] == pytest.approx(x.mean() + half, abs=0.015)
+    # pairs are resampled together: the RMSE of predictions equal to the truth is 0 in every resample
+    rmse = bootstrap_statistic(lambda t, p: float(np.sqrt(np.mean((t - p) ** 2))), x, x.copy())
+    assert rmse == {"value": 0.0, "low": 0.0, "high": 0.0}
+    with pytest.raises(ValueError, match="equal, non-zero lengths"):
+        bootstrap_statistic(np.mean, x, x[:3])

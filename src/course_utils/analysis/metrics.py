@@ -349,3 +349,70 @@ def confusion(
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         return counts / counts.sum(axis=1, keepdims=True)
+
+
+#: The three scores compared on test parts (the study RMSE is left out).
+TEST_METRICS = ("accuracy", "balanced accuracy", "macro-F1")
+
+
+def scores_by_seed(
+    runs_by_split: Mapping[str, Sequence],
+    seeds: Sequence[int],
+    metrics: Sequence[str] = TEST_METRICS,
+) -> pd.DataFrame:
+    """Each run scored on its *own* test part (``run.test_true``,
+    ``run.test_pred``): one row per split and seed.
+
+    ``runs_by_split`` maps a split's label (e.g. ``"random"``,
+    ``"grouped by artist"``) to its runs, one per seed in ``seeds``.
+    """
+    rows = []
+    for label, runs in runs_by_split.items():
+        if len(runs) != len(seeds):
+            raise ValueError(
+                f"{label!r}: {len(runs)} runs for {len(seeds)} seeds"
+            )
+        for seed, run in zip(seeds, runs):
+            values = scores(run.test_true, run.test_pred, run.class_names)
+            rows.append(
+                {"split": label, "seed": int(seed)}
+                | {m: values[m] for m in metrics}
+                | {"test images": len(run.test_true)}
+            )
+    return pd.DataFrame(rows).set_index(["split", "seed"])
+
+
+def split_gap(
+    per_seed: pd.DataFrame,
+    a: str,
+    b: str,
+    metrics: Sequence[str] = TEST_METRICS,
+) -> pd.DataFrame:
+    """Mean and standard deviation over seeds of each metric for splits
+    ``a`` and ``b`` of :func:`scores_by_seed`, and of the gap
+    ``a − b`` taken seed by seed (NaN deviations with one seed)."""
+    left, right = per_seed.loc[a], per_seed.loc[b]
+    if list(left.index) != list(right.index):
+        raise ValueError(
+            f"{a!r} and {b!r} were run on different seeds: "
+            f"{list(left.index)} and {list(right.index)}"
+        )
+    gap = left[list(metrics)] - right[list(metrics)]
+    sd = {"ddof": 1} if len(gap) > 1 else None
+
+    def spread(frame: pd.DataFrame, m: str) -> float:
+        return float(frame[m].std(**sd)) if sd else float("nan")
+
+    table = pd.DataFrame(
+        {
+            f"{a} mean": [left[m].mean() for m in metrics],
+            f"{a} sd": [spread(left, m) for m in metrics],
+            f"{b} mean": [right[m].mean() for m in metrics],
+            f"{b} sd": [spread(right, m) for m in metrics],
+            "gap mean": [gap[m].mean() for m in metrics],
+            "gap sd": [spread(gap, m) for m in metrics],
+            "seeds": len(gap),
+        },
+        index=pd.Index(list(metrics), name="metric"),
+    )
+    return table

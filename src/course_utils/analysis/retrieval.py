@@ -6,6 +6,9 @@ Word and quadrant queries rank the gallery by the distance of each artwork's *pr
 to the query's point; example queries rank by the cosine similarity of the model's penultimate-layer features.
 An artwork counts as relevant when it carries the query's quadrant flag, and precision@k is compared with random
 retrieval, whose expected precision is simply the share of relevant artworks in the gallery.
+Chapter 14 searches held-out artworks: quadrant and word queries rank the test part, and example queries ask
+with test images of an index of the training part (no artist in both); the ``*_intervals`` functions give
+95 % bootstrap intervals (over the gallery's artworks, or over the queries).
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from course_utils.analysis.uncertainty import bootstrap_statistic
 from course_utils.config.study import SEED
 from course_utils.datasets import coverage
 from course_utils.datasets.coverage import print_warning
 from course_utils.labels import QUADRANTS, emotion_table, quadrant_of_point
+
+#: The caption of an artwork whose shares give it no class.
+NO_CLASS = "no class"
 
 
 @dataclass
@@ -74,15 +81,22 @@ def build_gallery(
     table: pd.DataFrame,
     folder: Path,
     batch_size: int = 64,
+    flat: bool = False,
 ) -> Gallery:
-    """Embed images with a valence–arousal model; flags, classes and paths come from ``labels.csv``."""
+    """Embed images with a valence–arousal model; flags, classes and paths come from ``labels.csv``.
+
+    ``flat``: the images lie in ``folder`` itself (every artwork's,
+    :mod:`course_utils.datasets.artworks`), not in class folders; an
+    artwork without a class is captioned "no class" and carries no flag.
+    """
     features, points = embedder(model).predict(
         images, batch_size=batch_size, verbose=0
     )
     rows = table.loc[list(ids)]
+    classes = [str(c) if pd.notna(c) else NO_CLASS for c in rows["class"]]
     paths = [
-        Path(folder) / str(c) / f"{i}.jpg"
-        for i, c in zip(ids, rows["class"])
+        Path(folder) / f"{i}.jpg" if flat else Path(folder) / c / f"{i}.jpg"
+        for i, c in zip(ids, classes)
     ]
     return Gallery(
         ids=list(ids),
@@ -90,7 +104,7 @@ def build_gallery(
         points=np.asarray(points, dtype=float),
         features=np.asarray(features, dtype=float),
         flags=rows[list(QUADRANTS)].astype(bool),
-        classes=list(rows["class"]),
+        classes=classes,
         true_points=rows[["valence", "arousal"]].to_numpy(dtype=float),
     )
 
@@ -287,3 +301,161 @@ def query(gallery: Gallery, text: str) -> tuple[np.ndarray, str]:
     return rank_by_point(
         gallery.points, emotion_point(text)
     ), emotion_quadrant(text)
+
+
+def quadrant_precision_intervals(
+    gallery: Gallery, k: int = 10, seed: int = SEED
+) -> pd.DataFrame:
+    """Per quadrant query, and their mean: precision@k of the search and
+    of random retrieval (the share of relevant artworks), each with a 95 %
+    bootstrap interval over the gallery's artworks (the gallery is drawn
+    again with replacement and searched again; four queries are too few
+    to resample the queries themselves)."""
+    if not len(gallery):
+        raise ValueError(
+            "the gallery is empty: there is no artwork to retrieve"
+        )
+    flags = gallery.flags[list(QUADRANTS)].to_numpy(dtype=bool)
+    queries = np.array([quadrant_point(q) for q in QUADRANTS])
+
+    def search(points, relevant):
+        return np.mean(
+            [
+                precision_at_k(rank_by_point(points, q), relevant[:, j], k)
+                for j, q in enumerate(queries)
+            ]
+        )
+
+    rows = {}
+    for j, quadrant in enumerate(QUADRANTS):
+        model = bootstrap_statistic(
+            lambda p, r, j=j: precision_at_k(
+                rank_by_point(p, queries[j]), r, k
+            ),
+            gallery.points,
+            flags[:, j],
+            seed=seed,
+        )
+        chance = bootstrap_statistic(np.mean, flags[:, j], seed=seed)
+        gap = bootstrap_statistic(
+            lambda p, r, j=j: (
+                precision_at_k(rank_by_point(p, queries[j]), r, k)
+                - r.mean()
+            ),
+            gallery.points,
+            flags[:, j],
+            seed=seed,
+        )
+        rows[quadrant] = _interval_row(model, chance, gap, k) | {
+            "relevant in gallery": int(flags[:, j].sum())
+        }
+    model = bootstrap_statistic(search, gallery.points, flags, seed=seed)
+    chance = bootstrap_statistic(
+        lambda r: r.mean(axis=0).mean(), flags, seed=seed
+    )
+    gap = bootstrap_statistic(
+        lambda p, r: search(p, r) - r.mean(axis=0).mean(),
+        gallery.points,
+        flags,
+        seed=seed,
+    )
+    rows["mean of the four"] = _interval_row(model, chance, gap, k) | {
+        "relevant in gallery": int(flags.any(axis=1).sum())
+    }
+    return pd.DataFrame(rows).T.rename_axis("query")
+
+
+def _interval_row(model: dict, chance: dict, gap: dict, k: int) -> dict:
+    return {
+        f"precision@{k}": model["value"],
+        "low": model["low"],
+        "high": model["high"],
+        "random (expected)": chance["value"],
+        "random low": chance["low"],
+        "random high": chance["high"],
+        "search − random": gap["value"],
+        "difference low": gap["low"],
+        "difference high": gap["high"],
+    }
+
+
+def verdict(low: float, high: float, what: str = "random retrieval") -> str:
+    """How an interval of "search − baseline" reads, in words."""
+    if low > 0:
+        return f"beats {what}"
+    if high < 0:
+        return f"does worse than {what}"
+    return f"is not shown to differ from {what}"
+
+
+def example_queries(
+    queries: Gallery, index: Gallery, k: int = 10
+) -> pd.DataFrame:
+    """Each ``queries`` artwork (e.g. the test part) asks "more like this
+    one" of the ``index`` (e.g. the training part), by the cosine
+    similarity of features. One row per query: its own quadrant (where
+    its true point lies), precision@k among the index artworks flagged
+    with it, and random retrieval's expectation (their share)."""
+    if not len(queries) or not len(index):
+        raise ValueError(
+            f"{len(queries)} queries and {len(index)} indexed artworks: "
+            "both are needed"
+        )
+    shared = sorted(set(queries.ids) & set(index.ids))
+    if shared:
+        raise ValueError(
+            f"{len(shared)} artwork(s) both query and indexed, e.g. "
+            f"{shared[:3]}: keep the two parts apart"
+        )
+    own = quadrant_of_point(
+        queries.true_points[:, 0], queries.true_points[:, 1]
+    )
+    rows = []
+    for feature, quadrant in zip(queries.features, own):
+        relevant = query_relevance(index, str(quadrant))
+        ranking = rank_by_feature(index.features, feature)
+        rows.append(
+            {
+                "own quadrant": str(quadrant),
+                f"precision@{k}": precision_at_k(ranking, relevant, k),
+                "random (expected)": float(relevant.mean()),
+            }
+        )
+    return pd.DataFrame(rows, index=pd.Index(queries.ids, name="query"))
+
+
+def rank_by_feature(features: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Indices of ``features`` (an index of other artworks) by cosine
+    similarity to one query's features, most similar first."""
+    return np.argsort(
+        -(_unit(features) @ _unit(np.atleast_2d(query))[0]), kind="stable"
+    )
+
+
+def _unit(features: np.ndarray) -> np.ndarray:
+    features = np.asarray(features, dtype=float)
+    return features / np.maximum(
+        np.linalg.norm(features, axis=1, keepdims=True), 1e-12
+    )
+
+
+def query_intervals(
+    per_query: pd.DataFrame, k: int = 10, seed: int = SEED
+) -> pd.DataFrame:
+    """Mean precision@k over queries of the search, of random retrieval
+    and their difference, each with a 95 % bootstrap interval over the
+    queries (an :func:`example_queries` table)."""
+    search = per_query[f"precision@{k}"].to_numpy(dtype=float)
+    chance = per_query["random (expected)"].to_numpy(dtype=float)
+    rows = {
+        "search": bootstrap_statistic(np.mean, search, seed=seed),
+        "random (expected)": bootstrap_statistic(
+            np.mean, chance, seed=seed
+        ),
+        "search − random": bootstrap_statistic(
+            np.mean, search - chance, seed=seed
+        ),
+    }
+    table = pd.DataFrame(rows).T.rename_axis(f"mean precision@{k}")
+    table["queries"] = len(per_query)
+    return table

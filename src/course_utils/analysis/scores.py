@@ -1,6 +1,6 @@
 """Scores for the chapters beyond the study, each next to the baseline it must beat (scikit-learn underneath).
 
-Regression against predicting the training mean; multi-label per label (ROC-AUC, F1 at a threshold) and as
+Regression against predicting the training mean (with bootstrap intervals); multi-label per label (ROC-AUC, F1 at a threshold) and as
 whole label sets (exact match); how often one predicted quadrant is among an artwork's own. Classifier tables
 (accuracy, balanced accuracy, macro-F1) come from :mod:`course_utils.analysis.metrics`.
 """
@@ -11,6 +11,13 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+
+from course_utils.analysis.uncertainty import (
+    bootstrap_statistic,
+    compare,
+    mcnemar,
+)
+from course_utils.config.study import SEED
 
 #: Candidate decision thresholds when tuning a label's F1.
 THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)
@@ -53,6 +60,166 @@ def regression_scores(
             )
         rows[name] = row
     return pd.DataFrame(rows).T.rename_axis("predictor")
+
+
+def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Root mean squared error of one target."""
+    diff = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    return float(np.sqrt(np.mean(diff**2)))
+
+
+def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean absolute error of one target."""
+    diff = np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
+    return float(np.mean(np.abs(diff)))
+
+
+def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """R² of one target: 1 − squared error / that of the scored targets'
+    own mean (NaN when the targets do not vary)."""
+    y_true = np.asarray(y_true, dtype=float)
+    total = np.sum((y_true - y_true.mean()) ** 2)
+    if total == 0:
+        return float("nan")
+    return float(1 - np.sum((y_true - y_pred) ** 2) / total)
+
+
+def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Pearson's r of one target (NaN when either side is constant)."""
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    if y_true.std() == 0 or y_pred.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(y_true, y_pred)[0, 1])
+
+
+#: The regression scores with intervals (name → function of one target).
+REGRESSION_METRICS = {
+    "RMSE": rmse,
+    "MAE": mae,
+    "R²": r2,
+    "Pearson r": pearson,
+}
+
+
+def regression_intervals(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    train_mean: np.ndarray,
+    targets: Sequence[str] = ("valence", "arousal"),
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Each target's RMSE, MAE, R² and Pearson r with a 95 % bootstrap
+    interval over the scored artworks, for the model and for "always
+    predict the training mean" (whose r is undefined: NaN).
+
+    One row per (predictor, target, metric): ``value``, ``low``, ``high``
+    and ``artworks``.
+    """
+
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    if y_true.shape != y_pred.shape or y_true.shape[1] != len(targets):
+        raise ValueError(
+            f"shapes differ: true {y_true.shape}, predicted "
+            f"{y_pred.shape}, targets {list(targets)}"
+        )
+    baseline = np.broadcast_to(
+        np.asarray(train_mean, dtype=float), y_true.shape
+    )
+    extra = {} if seed is None else {"seed": seed}
+    rows = []
+    for name, pred in (("model", y_pred), ("training mean", baseline)):
+        for j, target in enumerate(targets):
+            for metric, f in REGRESSION_METRICS.items():
+                if name == "training mean" and metric == "Pearson r":
+                    cell = dict.fromkeys(("value", "low", "high"), np.nan)
+                else:
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        cell = bootstrap_statistic(
+                            f, y_true[:, j], pred[:, j], **extra
+                        )
+                rows.append(
+                    {
+                        "predictor": name,
+                        "target": target,
+                        "metric": metric,
+                        **cell,
+                        "artworks": len(y_true),
+                    }
+                )
+    frame = pd.DataFrame(rows)
+    levels = {
+        "predictor": ["model", "training mean"],
+        "target": list(targets),
+        "metric": list(REGRESSION_METRICS),
+    }
+    for level, order in levels.items():  # sorted in this order: fast .loc
+        frame[level] = pd.Categorical(frame[level], order, ordered=True)
+    return frame.set_index(list(levels)).sort_index()
+
+
+def baseline_gap(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    train_mean: np.ndarray,
+    targets: Sequence[str] = ("valence", "arousal"),
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Per target, the model's RMSE minus the training mean's on the same
+    artworks, with a paired 95 % bootstrap interval (both resampled
+    together): below 0 throughout, the model is closer."""
+
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    base = np.broadcast_to(
+        np.asarray(train_mean, dtype=float), y_true.shape
+    )
+    extra = {} if seed is None else {"seed": seed}
+    rows = {
+        target: bootstrap_statistic(
+            lambda t, p, b: rmse(t, p) - rmse(t, b),
+            y_true[:, j],
+            y_pred[:, j],
+            base[:, j],
+            **extra,
+        )
+        for j, target in enumerate(targets)
+    }
+    return pd.DataFrame(rows).T.rename_axis("target")
+
+
+def interval_text(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """A :func:`regression_intervals` table for reading: one column per
+    metric, cells like ``0.212 [0.18, 0.25]`` (NaN: "undefined")."""
+
+    def cell(row) -> str:
+        if np.isnan(row["value"]):
+            return "undefined"
+        return (
+            f"{row['value']:.{digits}f} [{row['low']:.{digits - 1}f}, "
+            f"{row['high']:.{digits - 1}f}]"
+        )
+
+    text = table.apply(cell, axis=1).rename("text")
+    return text.unstack("metric")[list(REGRESSION_METRICS)]
+
+
+def paired_hits(
+    hits_a: np.ndarray, hits_b: np.ndarray, seed: int | None = None
+) -> pd.DataFrame:
+    """Two predictors' hit/miss outcomes on the same artworks compared:
+    the paired bootstrap and McNemar's exact test of the hit rate, in the
+    form of :func:`course_utils.analysis.uncertainty.compare` (so that
+    ``uncertainty.reading`` can word it)."""
+
+    a = np.asarray(hits_a, dtype=int)
+    b = np.asarray(hits_b, dtype=int)
+    truth = np.ones_like(a)  # a hit is "right": the outcome 1
+    extra = {} if seed is None else {"seed": seed}
+    paired = compare(truth, a, b, metrics=["accuracy"], **extra)
+    paired.index = ["hit rate", "hit rate (McNemar)"]
+    return paired
 
 
 def best_threshold(
@@ -211,3 +378,143 @@ def label_comparison(
             **label_set_scores(y_true, pred),
         }
     return pd.DataFrame(rows).T.rename_axis("predictor")
+
+
+# Multi-label scores on the test images, with intervals and a paired test
+# (chapter 13). Vectorised with numpy: the bootstrap calls them a thousand
+# times.
+
+
+def label_macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Macro-F1 over the labels of 0/1 label matrices (a label with no
+    true and no predicted "yes" counts 0, as scikit-learn's
+    ``zero_division=0``)."""
+    t = np.asarray(y_true).astype(bool)
+    p = np.asarray(y_pred).astype(bool)
+    tp = (t & p).sum(axis=0)
+    denominator = t.sum(axis=0) + p.sum(axis=0)
+    f1 = np.divide(
+        2 * tp,
+        denominator,
+        out=np.zeros(t.shape[1]),
+        where=denominator > 0,
+    )
+    return float(f1.mean())
+
+
+def exact_match(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """The share of items whose whole label set is right."""
+    t, p = np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int)
+    return float((t == p).all(axis=1).mean())
+
+
+#: The label-set scores that get intervals: name → statistic.
+LABEL_SET_STATISTICS = {
+    "macro-F1": label_macro_f1,
+    "exact match": exact_match,
+}
+
+
+def label_set_codes(y: np.ndarray) -> np.ndarray:
+    """Each 0/1 label row as one integer (its bits): exact match of two
+    label matrices is then the accuracy of their codes."""
+    y = np.asarray(y).astype(int)
+    return y @ (2 ** np.arange(y.shape[1])[::-1])
+
+
+def label_intervals(
+    y_true: np.ndarray,
+    predictions: dict,
+    *,
+    resamples: int = 1_000,
+    confidence: float = 0.95,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """One row per predictor of 0/1 label sets: macro-F1 over the labels
+    and exact match, each with its bootstrap interval over the items
+    (``seed``: the study's by default; columns ``m``, ``m low``, ``m high``), then ``images``."""
+    seed = SEED if seed is None else seed
+    rows = {}
+    for name, pred in predictions.items():
+        row = {}
+        for metric, statistic in LABEL_SET_STATISTICS.items():
+            ci = bootstrap_statistic(
+                statistic,
+                np.asarray(y_true),
+                np.asarray(pred),
+                resamples=resamples,
+                confidence=confidence,
+                seed=seed,
+            )
+            row |= {
+                metric: ci["value"],
+                f"{metric} low": ci["low"],
+                f"{metric} high": ci["high"],
+            }
+        rows[name] = row | {"images": len(y_true)}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(
+        "predictor"
+    )
+
+
+def compare_label_sets(
+    y_true: np.ndarray,
+    pred_a: np.ndarray,
+    pred_b: np.ndarray,
+    *,
+    resamples: int = 1_000,
+    confidence: float = 0.95,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Predictor A against B on the same items, for 0/1 label sets: the
+    paired bootstrap of macro-F1 and exact match (items resampled once
+    for both; the p-value as in ``uncertainty.paired_bootstrap``), and
+    McNemar's exact test on exact match. The same columns as
+    ``uncertainty.compare`` (difference A − B, low, high, p_value, test),
+    so ``uncertainty.reading`` reads it (``seed``: the study's by
+    default)."""
+    seed = SEED if seed is None else seed
+    t, a, b = (np.asarray(x).astype(int) for x in (y_true, pred_a, pred_b))
+    if not t.shape == a.shape == b.shape or t.ndim != 2 or not len(t):
+        raise ValueError(
+            f"label matrices of shapes {t.shape}, {a.shape}, {b.shape}: "
+            "need equal, non-empty (items, labels) shapes"
+        )
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    tail = 100 * (1 - confidence) / 2
+    index = np.random.default_rng(seed).integers(
+        0, len(t), size=(resamples, len(t))
+    )
+    rows = {}
+    for metric, statistic in LABEL_SET_STATISTICS.items():
+        diff = statistic(t, a) - statistic(t, b)
+        draws = np.array(
+            [statistic(t[i], a[i]) - statistic(t[i], b[i]) for i in index]
+        )
+        low, high = np.percentile(draws, [tail, 100 - tail])
+        if diff > 0:
+            far = np.sum(draws <= 0)
+        elif diff < 0:
+            far = np.sum(draws >= 0)
+        else:
+            far = min(np.sum(draws <= 0), np.sum(draws >= 0))
+        rows[metric] = {
+            "difference": float(diff),
+            "low": float(low),
+            "high": float(high),
+            "p_value": min(1.0, 2 * (int(far) + 1) / (resamples + 1)),
+            "test": "paired bootstrap",
+        }
+    codes = [label_set_codes(x) for x in (t, a, b)]
+    exact = mcnemar(*codes, confidence=confidence)
+    rows["exact match (McNemar)"] = {
+        "difference": exact["difference"],
+        "low": exact["low"],
+        "high": exact["high"],
+        "p_value": exact["p_value"],
+        "test": "McNemar exact",
+    }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(
+        "metric"
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -22,7 +23,14 @@ from course_utils.analysis.metrics import scores
 from course_utils.config.study import THRESHOLD
 from course_utils.data.annotations import shares, split_values
 from course_utils.data.schema import EMOTIONS
-from course_utils.datasets.pipeline import Split
+from course_utils.datasets.pipeline import (
+    Split,
+    class_files,
+    class_indices,
+    file_ids,
+    load_images,
+)
+from course_utils.datasets.prepare import read_labels
 from course_utils.labels import CLASS_NAMES, MERGED, label_table, presence
 
 #: Thresholds whose classes a soft target averages: the study's 0.4 and two steps of 0.05 either side.
@@ -189,11 +197,18 @@ def threshold_soft_targets(
 
 
 def soft_split(split: Split, targets: pd.DataFrame) -> Split:
-    """The same split (same images, same IDs) with soft targets as ``y``: float32 arrays of shape (n, classes)."""
-    if list(targets.columns) != list(split.class_names):
+    """The same split (same images, same IDs) with soft targets as ``y``: float32 arrays of shape (n, classes).
+
+    Target columns of classes the split leaves out (the class of 11 artworks in an artist-grouped split) are
+    dropped and each row renormalised over the split's classes; the test part, if any, keeps its hard labels.
+    """
+    missing = [c for c in split.class_names if c not in targets.columns]
+    if missing:
         raise ValueError(
-            f"target columns {list(targets.columns)} differ from the split's classes {split.class_names}"
+            f"target columns {list(targets.columns)} lack the split's classes {missing}"
         )
+    targets = targets[list(split.class_names)]
+    targets = targets.div(targets.sum(axis=1), axis=0)
     ids = list(split.train_ids) + list(split.val_ids)
     absent = [i for i in ids if i not in targets.index]
     if absent:
@@ -279,8 +294,28 @@ def reliability_table(probs, y_true, bins: int = 10) -> pd.DataFrame:
 
 
 def expected_calibration_error(probs, y_true, bins: int = 10) -> float:
-    """ECE: the count-weighted mean gap |accuracy − confidence| over equal-width confidence bins (0 = calibrated)."""
-    return ece_of(reliability_table(probs, y_true, bins))
+    """ECE: the count-weighted mean gap |accuracy − confidence| over
+    equal-width confidence bins (0 = calibrated); the bins of
+    :func:`reliability_table`, in numpy (a bootstrap calls it often)."""
+    probs, y_true = np.asarray(probs, dtype=float), np.asarray(y_true)
+    if probs.ndim != 2 or len(probs) != len(y_true) or not len(y_true):
+        raise ValueError(
+            "probs must be (n, classes) with n = len(y_true) = "
+            f"{len(y_true)} > 0; got {probs.shape}"
+        )
+    if bins < 1:
+        raise ValueError(f"bins must be at least 1, got {bins}")
+    confidence = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == y_true).astype(float)
+    index = np.clip(
+        np.floor(confidence * bins + SHARE_EPS).astype(int), 0, bins - 1
+    )
+    # per bin, n_b · |acc_b − conf_b| = |Σ correct − Σ confidence|
+    gaps = np.abs(
+        np.bincount(index, correct, minlength=bins)
+        - np.bincount(index, confidence, minlength=bins)
+    )
+    return float(gaps.sum() / len(y_true))
 
 
 def ece_of(table: pd.DataFrame) -> float:
@@ -325,6 +360,73 @@ def calibration_summary(
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "model"
     return frame
+
+
+def test_probabilities(run, split: Split) -> np.ndarray:
+    """A run's test probabilities, after checking the run was made on this
+    split's test images (a split with a test part: ``GroupedSplit``)."""
+    if list(run.test_ids) != list(getattr(split, "test_ids", [])):
+        raise ValueError(
+            f"run {run.info.get('tag', run.name)!r} was scored on other "
+            f"test images ({len(run.test_ids)} vs "
+            f"{len(getattr(split, 'test_ids', []))}); retrain it on this "
+            "split"
+        )
+    return softmax(run.test_logits)
+
+
+def split_like(split, folder) -> Split:
+    """Another label scope's class folders (``folder``, e.g.
+    ``class_folders(session, scope="image")``) cut along ``split``'s
+    artists: an artwork goes to the part that holds its artist in
+    ``split`` (an artist-grouped split), so the two splits have the same
+    artists in each part and their test parts share every artwork
+    labelled in both scopes. Only ``split``'s classes are kept (the
+    others counted in ``dropped``); an artwork whose artist ``split``
+    does not hold is left out.
+    """
+    if not getattr(split, "by_artist", False):
+        raise ValueError(
+            "split_like needs an artist-grouped split with a test part "
+            "(pipeline.load_grouped_split)"
+        )
+    folder = Path(folder)
+    artists = {
+        str(i): a
+        for i, a in read_labels(folder)["Artist"].items()
+        if isinstance(a, str)
+    }
+    part_of = {}
+    for part in ("train", "val", "test"):
+        for i in getattr(split, f"{part}_ids"):
+            part_of[artists.get(str(i))] = part
+    part_of.pop(None, None)
+    files, _ = class_files(folder, split.class_names)
+    parts = {"train": [], "val": [], "test": []}
+    for f in files:
+        part = part_of.get(artists.get(Path(f).stem))
+        if part is not None:
+            parts[part].append(f)
+    found = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    dropped = {
+        name: len(class_files(folder, [name])[0])
+        for name in found
+        if name not in split.class_names
+    }
+    size = split.x_train.shape[1]
+    arrays = {}
+    for part, fs in parts.items():
+        arrays |= {
+            f"x_{part}": load_images(fs, size, folder),
+            f"y_{part}": class_indices(fs, split.class_names),
+            f"{part}_ids": file_ids(fs),
+        }
+    return dataclasses.replace(
+        split,
+        **arrays,
+        origin=folder.name,
+        dropped=dropped,
+    )
 
 
 def validation_probabilities(run, split: Split) -> np.ndarray:

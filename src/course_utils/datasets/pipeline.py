@@ -19,15 +19,22 @@ import itertools
 import math
 import os
 import warnings
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from course_utils.config.study import IMAGE_SIZE, SEED, VALIDATION_SPLIT
+from course_utils.config.study import (
+    IMAGE_SIZE,
+    RARE_CLASS,
+    SEED,
+    VALIDATION_SPLIT,
+)
 from course_utils.data.files import atomic_path
 from course_utils.datasets.prepare import read_labels
+from course_utils.labels import CLASS_NAMES
 
 AUTOTUNE = (
     -1
@@ -46,6 +53,24 @@ class Split:
     val_ids: list[str]
     class_names: list[str]
     seed: int = SEED
+    #: the prepared folder it came from (its name holds the data source,
+    #: label scope, threshold and image size)
+    origin: str = ""
+
+    def fingerprint(self) -> str:
+        """A hash of what a model learns from here (origin, classes, IDs
+        and targets of every part): a saved run is reused only on the
+        same one."""
+        digest = hashlib.sha256()
+        digest.update(repr((self.origin, self.class_names)).encode())
+        for part in ("train", "val", "test"):
+            ids = getattr(self, f"{part}_ids", None)
+            y = getattr(self, f"y_{part}", None)
+            if ids is None:
+                continue
+            digest.update(f"{part}:{'|'.join(map(str, ids))}".encode())
+            digest.update(np.ascontiguousarray(y).tobytes())
+        return digest.hexdigest()[:16]
 
     def datasets(self, batch_size: int = 32, shuffle: bool = True):
         """``(train, val)`` tf.data pipelines: in memory, shuffled each
@@ -233,6 +258,7 @@ def load_split(
         val_ids=file_ids(val_files),
         class_names=names,
         seed=seed,
+        origin=folder.name,
     )
 
 
@@ -244,7 +270,7 @@ PARTS = ("training", "validation", "test")
 
 #: Cuts of the artists into folds that the grouped split tries (each a
 #: ``StratifiedGroupKFold`` shuffle); it keeps the most balanced one.
-ATTEMPTS = 10
+ATTEMPTS = 30
 
 
 @dataclass(kw_only=True)
@@ -256,6 +282,10 @@ class GroupedSplit(Split):
     x_test: np.ndarray
     y_test: np.ndarray
     test_ids: list[str]
+    #: classes left out of the split, with their number of images
+    dropped: dict[str, int] = field(default_factory=dict)
+    #: whether no artist crosses a part (False: a random file split)
+    by_artist: bool = True
 
     def test_dataset(self, batch_size: int = 32):
         """The test part as a tf.data pipeline, in order, batched."""
@@ -267,10 +297,20 @@ class GroupedSplit(Split):
             .prefetch(AUTOTUNE)
         )
 
+    def left_out(self) -> str:
+        """Which classes the split left out, with their images."""
+        if not self.dropped:
+            return "no class left out"
+        return "left out: " + ", ".join(
+            f"{name!r} ({n} image{'s' if n != 1 else ''})"
+            for name, n in self.dropped.items()
+        )
+
     def sizes(self) -> str:
         return (
             f"{len(self.y_train)} training, {len(self.y_val)} validation "
-            f"and {len(self.y_test)} test images (grouped by artist), "
+            f"and {len(self.y_test)} test images "
+            f"({'grouped by artist' if self.by_artist else 'random'}), "
             f"{len(self.class_names)} classes"
         )
 
@@ -298,7 +338,25 @@ def _share_gap(y: np.ndarray, parts: list[np.ndarray], k: int) -> float:
     )
 
 
-def _artist_folds(
+def fold_plan(
+    fractions: tuple[float, float, float],
+) -> tuple[int, int, int]:
+    """How many artist folds to cut, and how many go to validation and to
+    test: folds of about the smaller of the two shares."""
+    _, val_f, test_f = fractions
+    if min(fractions) <= 0 or not math.isclose(sum(fractions), 1.0):
+        raise ValueError(
+            f"fractions {fractions}: three positive shares summing to 1"
+        )
+    n_folds = max(3, round(1 / min(val_f, test_f)))
+    k_val = max(1, round(val_f * n_folds))
+    k_test = max(1, round(test_f * n_folds))
+    if k_val + k_test >= n_folds:
+        raise ValueError(f"fractions {fractions}: no folds left to train")
+    return n_folds, k_val, k_test
+
+
+def artist_folds(
     y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int
 ) -> list[np.ndarray]:
     """scikit-learn's stratified, artist-grouped folds (their indices)."""
@@ -325,6 +383,25 @@ def _artist_folds(
             category=UserWarning,
         )
         return [held for _, held in cv.split(y, y, groups)]
+
+
+class NoGroupedSplit(ValueError):
+    """No cut of the artists into folds gives every part every class."""
+
+
+def artist_counts(
+    folder: Path, class_names: list[str], artists: dict[str, str]
+) -> dict[str, tuple[int, int]]:
+    """Per class: its images and the distinct artists who made them."""
+    files, y = class_files(folder, class_names)
+    by = [artists.get(Path(f).stem) for f in files]
+    return {
+        name: (
+            int((y == k).sum()),
+            len({a for a, c in zip(by, y) if c == k and a is not None}),
+        )
+        for k, name in enumerate(class_names)
+    }
 
 
 def grouped_file_split(
@@ -374,17 +451,13 @@ def grouped_file_split(
                 f"at least {len(PARTS)} artists in every class (merge or "
                 "drop the class)"
             )
-    n_folds = max(3, round(1 / min(val_f, test_f)))
-    k_val = max(1, round(val_f * n_folds))
-    k_test = max(1, round(test_f * n_folds))
-    if k_val + k_test >= n_folds:
-        raise ValueError(f"fractions {fractions}: no folds left to train")
+    n_folds, k_val, k_test = fold_plan(fractions)
     present = set(y.tolist())
     best, best_gap = None, math.inf
     for attempt in range(ATTEMPTS):
         # a new cut of the artists into folds, fixed by seed and attempt
         state = np.random.SeedSequence([seed, attempt]).generate_state(1)
-        folds = _artist_folds(y, groups, n_folds, int(state[0]))
+        folds = artist_folds(y, groups, n_folds, int(state[0]))
         for test_k in itertools.combinations(range(n_folds), k_test):
             others = [i for i in range(n_folds) if i not in test_k]
             for val_k in itertools.combinations(others, k_val):
@@ -399,7 +472,7 @@ def grouped_file_split(
                 if gap < best_gap:
                     best, best_gap = parts, gap
     if best is None:
-        raise ValueError(
+        raise NoGroupedSplit(
             f"seed {seed}: none of {ATTEMPTS} cuts into {n_folds} "
             "artist-grouped folds gives every part every class; a "
             "class has too few artists for this split (merge or drop it)"
@@ -412,24 +485,98 @@ def grouped_file_split(
     )
 
 
+def random_file_split(
+    files: list[str],
+    class_names: list[str],
+    sizes: tuple[int, int, int],
+    seed: int = SEED,
+) -> tuple[list[str], list[str], list[str]]:
+    """Training, validation and test files of the given sizes, drawn at
+    random within each class (artists ignored): the split a grouped one
+    is compared with."""
+    from sklearn.model_selection import (  # deferred: a second to import
+        train_test_split,
+    )
+
+    if sum(sizes) != len(files):
+        raise ValueError(f"sizes {sizes} do not add up to {len(files)}")
+    y = class_indices(files, class_names)
+    rest, test = train_test_split(
+        files, test_size=sizes[2], stratify=y, random_state=seed
+    )
+    train, val = train_test_split(
+        rest,
+        test_size=sizes[1],
+        stratify=class_indices(rest, class_names),
+        random_state=seed,
+    )
+    return sorted(train), sorted(val), sorted(test)
+
+
 def load_grouped_split(
     folder: str | Path,
     seed: int = SEED,
     fractions: tuple[float, float, float] = GROUPED_FRACTIONS,
     image_size: int = IMAGE_SIZE,
+    drop: Sequence[str] = (RARE_CLASS,),
+    by_artist: bool = True,
 ) -> GroupedSplit:
     """The class folders split three ways by artist (the artists come
-    from the folder's ``labels.csv``), as in-memory arrays."""
+    from the folder's ``labels.csv``), as in-memory arrays.
+
+    ``drop`` names classes to leave out (by default the study's class of
+    11 artworks, :data:`~course_utils.config.study.RARE_CLASS`). With few
+    images (most links dead) a class by fewer than three artists is left
+    out too, and then, while no cut gives every part every class, the
+    smallest one; ``dropped`` counts the images of every class left out.
+    ``by_artist=False`` draws parts of the same sizes at random within
+    each class instead, for comparison.
+    """
 
     folder = Path(folder)
-    names = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    found = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    unknown = sorted(set(drop) - set(found) - set(CLASS_NAMES))
+    if unknown:
+        raise ValueError(
+            f"drop={unknown}: no such class in {folder.name}; "
+            f"the classes are {found}"
+        )
+    names = [n for n in found if n not in drop]
+    dropped = {
+        n: len(class_files(folder, [n])[0]) if n in found else 0
+        for n in drop
+    }
     table = read_labels(folder)
     artists = {
         str(i): a for i, a in table["Artist"].items() if isinstance(a, str)
     }
-    train_f, val_f, test_f = grouped_file_split(
-        folder, names, artists, seed, fractions
-    )
+    # few images (dead links): a class by fewer than three artists cannot
+    # be in all three parts, so it is left out and counted, not an error
+    for name, (n, by) in artist_counts(folder, names, artists).items():
+        if n and by < len(PARTS):
+            names.remove(name)
+            dropped[name] = n
+    while True:
+        try:
+            train_f, val_f, test_f = grouped_file_split(
+                folder, names, artists, seed, fractions
+            )
+            break
+        except NoGroupedSplit:
+            counts = artist_counts(folder, names, artists)
+            sized = [n for n in names if counts[n][0]]
+            if len(sized) < 2:
+                raise
+            smallest = min(sized, key=lambda n: counts[n][0])
+            names.remove(smallest)  # the rarest class goes first
+            dropped[smallest] = counts[smallest][0]
+    if not by_artist:
+        train_f, val_f, test_f = random_file_split(
+            train_f + val_f + test_f,
+            names,
+            (len(train_f), len(val_f), len(test_f)),
+            seed,
+        )
     return GroupedSplit(
         x_train=load_images(train_f, image_size, folder),
         y_train=class_indices(train_f, names),
@@ -439,7 +586,10 @@ def load_grouped_split(
         val_ids=file_ids(val_f),
         class_names=names,
         seed=seed,
+        origin=folder.name,
         x_test=load_images(test_f, image_size, folder),
         y_test=class_indices(test_f, names),
         test_ids=file_ids(test_f),
+        dropped=dropped,
+        by_artist=by_artist,
     )

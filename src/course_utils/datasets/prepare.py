@@ -110,25 +110,15 @@ def prepare(
     for ident, cls in labels["class"].dropna().items():
         target = out / cls / f"{ident}.jpg"
         wanted.add(target)
-        if target.is_file() and resized_alike:
-            report.kept += 1
+        if place_image(
+            data_root / "images",
+            ident,
+            target,
+            (size, policy),
+            resized_alike,
+            report,
+        ):
             report.counts[cls] += 1
-            continue
-        source = find_image(data_root / "images", ident)
-        if source is None:
-            report.missing.append(ident)
-            target.unlink(
-                missing_ok=True
-            )  # an image of another size, from an earlier run
-            continue
-        try:
-            save_atomic(load_square(source, size, policy), target)
-        except ImageError as err:
-            report.invalid[ident] = str(err)
-            target.unlink(missing_ok=True)
-            continue
-        report.written += 1
-        report.counts[cls] += 1
     for stale in out.glob(
         "*/*.jpg"
     ):  # a class folder must hold exactly its artworks
@@ -155,26 +145,60 @@ def prepare(
     ]
     frame.index.name = "ID"
     write_atomic(out / LABELS_FILE, frame.to_csv())
-    write_atomic(
-        out / "prepare.json",
-        json.dumps(
-            {
-                "scope": scope,
-                "threshold": threshold,
-                "size": size,
-                "policy": policy,
-                "all_sha256": hashlib.sha256(
-                    all_file.read_bytes()
-                ).hexdigest(),
-                "counts": report.counts,
-                "unlabelled": report.unlabelled,
-                "missing": report.missing,
-                "invalid": report.invalid,
-            },
-            indent=1,
-        ),
+    write_settings(
+        out,
+        all_file,
+        {
+            "scope": scope,
+            "threshold": threshold,
+            "size": size,
+            "policy": policy,
+            "counts": report.counts,
+            "unlabelled": report.unlabelled,
+            "missing": report.missing,
+            "invalid": report.invalid,
+        },
     )
     return report
+
+
+def place_image(
+    images: Path,
+    ident: str,
+    target: Path,
+    shape: tuple[int, str],
+    reuse: bool,
+    report,
+) -> bool:
+    """Put one artwork's image, resized to ``shape`` (size, policy), at
+    ``target`` and count it in ``report`` (kept, written, missing or
+    invalid); whether the image is there now."""
+    if reuse and target.is_file():
+        report.kept += 1
+        return True
+    source = find_image(images, ident)
+    if source is None:
+        report.missing.append(ident)
+        target.unlink(missing_ok=True)  # another size, from an earlier run
+        return False
+    try:
+        save_atomic(load_square(source, *shape), target)
+    except ImageError as err:
+        report.invalid[ident] = str(err)
+        target.unlink(missing_ok=True)
+        return False
+    report.written += 1
+    return True
+
+
+def write_settings(out: Path, all_file: Path, settings: dict) -> None:
+    """``prepare.json``: what a prepared folder was built with, and the
+    hash of the annotation file it came from (a changed file rebuilds it)."""
+    digest = hashlib.sha256(all_file.read_bytes()).hexdigest()
+    write_atomic(
+        out / "prepare.json",
+        json.dumps({**settings, "all_sha256": digest}, indent=1),
+    )
 
 
 def previous_settings(out: Path) -> dict:

@@ -4,6 +4,9 @@ Each artwork gets a hidden valence–arousal point. Its emotion shares follow fr
 emotions whose coordinates lie near it, with noise) and its picture is painted from it: warm palettes for
 pleasant, cool for unpleasant; saturation, contrast and many sharp strokes for aroused, soft blurred shapes
 for calm. So the classes are learnable from the pixels, and imbalanced roughly like the real data.
+Like real artists, each made-up one has a run of works close in style and mood (:func:`assign_artists`) and a
+hand of its own (:func:`hand`: a palette shift, a stroke width, faint stripes), so a random file split lets a
+model partly recognise the artist, as on WikiArt.
 
 The files copy the official archive's format point by point, so code that reads the sample reads
 the real files: 72 columns in the emotion files, 8 in WikiArt-info.tsv (no ``Style``; a few artworks in no
@@ -22,6 +25,7 @@ import json
 import os
 import shutil
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +43,7 @@ DEFAULT_N = 600
 
 
 #: The version of the files' format; a cached sample of another version is generated again.
-FORMAT = 3
+FORMAT = 4
 
 
 STAMP = "sample.json"
@@ -417,10 +421,7 @@ def _metadata(
         base = (
             base_url.rstrip("/") if base_url else f"https://{host}/images"
         )
-        a_slug, t_slug = (
-            _slug(artist),
-            _slug(title) + (f"-{page_year}" if page_year else ""),
-        )
+        t_slug = _slug(title) + (f"-{page_year}" if page_year else "")
         rows.append(
             {
                 "ID": ident,
@@ -429,14 +430,92 @@ def _metadata(
                 "Artist": artist,
                 "Title": title,
                 "Year": year,
-                "Image URL": f"{base}/{a_slug}/{ident}.{extensions[i]}",
-                "Painting Info URL": f"https://www.wikiart.org/en/{a_slug}/{t_slug}",
-                "Artist Info URL": f"https://www.wikiart.org/en/{a_slug}",
+                **_urls(base, artist, ident, extensions[i], t_slug),
                 "Is painting": painting[i],
                 "Face/body": figure[i],
             }
         )
     return pd.DataFrame(rows)
+
+
+def _urls(
+    base: str, artist: str, ident: str, ext: str, t_slug: str
+) -> dict[str, str]:
+    """The three URL cells of an artwork, as the files shape them."""
+    a_slug = _slug(artist)
+    return {
+        "Image URL": f"{base}/{a_slug}/{ident}.{ext}",
+        "Painting Info URL": f"https://www.wikiart.org/en/{a_slug}/{t_slug}",
+        "Artist Info URL": f"https://www.wikiart.org/en/{a_slug}",
+    }
+
+
+#: The most works by one artist in the official archive (of 4,105).
+OFFICIAL_MAX_WORKS = 31
+
+
+#: How far the ordering of works into artists strays from the hidden
+#: valence (its standard deviation is about 0.4): artists lean, not sort.
+_ARTIST_NOISE = 0.35
+
+
+#: The most works by one artist in a small sample (the official maximum
+#: scaled down would leave artists of one or two works only).
+_FEWEST_CAP = 10
+
+
+def _artist_sizes(
+    rng: np.random.Generator, n: int, artists: int
+) -> np.ndarray:
+    """Works per artist: at least one each, most few, a few many (a
+    lognormal skew), none above the official maximum scaled to ``n``."""
+    cap = max(
+        _FEWEST_CAP,
+        int(np.ceil(OFFICIAL_MAX_WORKS * n / schema.OFFICIAL_ROWS)),
+    )
+    weights = rng.lognormal(0.0, 0.6, artists)
+    sizes = 1 + rng.multinomial(n - artists, weights / weights.sum())
+    while (sizes > cap).any():
+        excess = int((sizes - cap).clip(0).sum())
+        sizes = sizes.clip(max=cap)
+        room = np.flatnonzero(sizes < cap)
+        np.add.at(sizes, rng.choice(room, size=excess), 1)
+    return sizes
+
+
+def assign_artists(
+    table: pd.DataFrame, points: np.ndarray, names: list[str], seed: int
+) -> pd.DataFrame:
+    """Real artists' works share a style and a mood, so each made-up artist
+    gets a run of works next to each other by style and noisy hidden point."""
+    n = len(table)
+    rng = np.random.default_rng([seed, n, 3])
+    names = names[: min(n, len(names))]
+    key = (
+        points[:, 0] + 0.5 * points[:, 1] + rng.normal(0, _ARTIST_NOISE, n)
+    )
+    style = np.unique(table["Style"].to_numpy(), return_inverse=True)[1]
+    order = np.lexsort((key, style))
+    artist = np.empty(n, dtype=object)
+    artist[order] = np.repeat(
+        np.array(names, dtype=object), _artist_sizes(rng, n, len(names))
+    )
+    urls = [
+        _urls(
+            image_url.rsplit("/", 2)[0],
+            name,
+            *image_url.rsplit("/", 1)[1].rsplit(".", 1),
+            info_url.rsplit("/", 1)[1],
+        )
+        for name, image_url, info_url in zip(
+            artist, table["Image URL"], table["Painting Info URL"]
+        )
+    ]
+    out = table.copy()
+    out["Artist"] = artist
+    for column in schema.URL_COLUMNS:
+        out[column] = [u[column] for u in urls]
+    return out
 
 
 def _artists(rng: np.random.Generator, n: int) -> list[str]:
@@ -446,13 +525,46 @@ def _artists(rng: np.random.Generator, n: int) -> list[str]:
     ]
 
 
-def paint(point: np.ndarray, rng: np.random.Generator) -> Image.Image:
-    """Paint an RGB picture whose palette, contrast and strokes follow a valence–arousal point."""
+@dataclass(frozen=True)
+class Hand:
+    """An artist's signature: a palette shift, a stroke width and a faint
+    striped texture (its direction, and its period as a share of the
+    picture's width, so that resizing keeps it)."""
+
+    hue: float = 0.0
+    width: int = 0
+    angle: float = 0.0
+    period: float = 0.08
+    texture: float = 0.0
+
+
+#: How strongly a hand's texture shows (in 0…255 levels, either way).
+_TEXTURE = 8.0
+
+
+def hand(artist: str) -> Hand:
+    """The signature of an artist, fixed by the name alone (so the same
+    artist paints alike in any sample and any row order)."""
+    rng = np.random.default_rng(zlib.crc32(artist.encode("utf-8")))
+    return Hand(
+        hue=float(rng.uniform(-0.05, 0.05)),
+        width=int(rng.integers(0, 4)),
+        angle=float(rng.uniform(0, np.pi)),
+        period=float(rng.uniform(0.05, 0.12)),
+        texture=_TEXTURE,
+    )
+
+
+def paint(
+    point: np.ndarray, rng: np.random.Generator, touch: Hand = Hand()
+) -> Image.Image:
+    """Paint an RGB picture whose palette, contrast and strokes follow a valence–arousal point, in an artist's
+    hand (``touch``; the default is none)."""
     valence, arousal = float(point[0]), float(point[1])
     pos, energy = (valence + 1) / 2, (arousal + 1) / 2
     width, height = (int(x) for x in rng.integers(150, 330, size=2))
     base_hue = (
-        0.62 - 0.58 * pos + rng.normal(0, 0.04)
+        0.62 - 0.58 * pos + rng.normal(0, 0.04) + touch.hue
     ) % 1.0  # cool blue … warm orange
     sat = float(np.clip(0.2 + 0.7 * energy + rng.normal(0, 0.05), 0, 1))
     light = float(np.clip(0.3 + 0.45 * pos + rng.normal(0, 0.05), 0.1, 0.9))
@@ -484,16 +596,26 @@ def paint(point: np.ndarray, rng: np.random.Generator) -> Image.Image:
             draw.line(
                 [(x, y), (x + dx, y + dy)],
                 fill=fill,
-                width=int(rng.integers(1, 5)),
+                width=int(rng.integers(1, 5)) + touch.width,
             )
         else:  # calm: broad soft shapes
             r = int(rng.integers(10, max(11, min(width, height) // 3)))
             draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
     blur = 4.0 * (1 - energy)
-    return (
-        image.filter(ImageFilter.GaussianBlur(blur))
-        if blur > 0.3
-        else image
+    if blur > 0.3:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
+    return _textured(image, touch) if touch.texture else image
+
+
+def _textured(image: Image.Image, touch: Hand) -> Image.Image:
+    """The picture with the hand's faint stripes laid over it."""
+    pixels = np.asarray(image, dtype=np.float32)
+    y, x = np.mgrid[: pixels.shape[0], : pixels.shape[1]]
+    along = x * np.cos(touch.angle) + y * np.sin(touch.angle)
+    period = touch.period * pixels.shape[1]
+    stripes = touch.texture * np.sin(2 * np.pi * along / period)
+    return Image.fromarray(
+        np.clip(pixels + stripes[..., None], 0, 255).astype(np.uint8), "RGB"
     )
 
 
@@ -525,8 +647,10 @@ def build_tables(
     """The All table (meta + 60 share columns) and the hidden points,
     deterministic for (n, seed)."""
     rng = np.random.default_rng([seed, n, 0])
-    meta = _metadata(rng, n, base_url, _artists(rng, n))
+    artists = _artists(rng, n)
+    meta = _metadata(rng, n, base_url, artists)
     points = hidden_points(rng, meta["Style"].to_numpy())
+    meta = assign_artists(meta, points, artists, seed)
     scopes = {"art": 0.12, "image": 0.18, "title": 0.45}
     shares = {
         s: emotion_shares(rng, points, noise) for s, noise in scopes.items()
@@ -796,14 +920,16 @@ def _write_files(
 def _paint_all(
     images: Path, table: pd.DataFrame, points: np.ndarray, seed: int
 ) -> None:
-    """``images/<ID>.<ext>`` for every artwork, painted from its hidden point (its own seed: order-proof)."""
+    """``images/<ID>.<ext>`` for every artwork, painted from its hidden point in its artist's :func:`hand`
+    (its own seed: order-proof)."""
     images.mkdir()
     pngs = 0
-    for i, (ident, url) in enumerate(zip(table["ID"], table["Image URL"])):
+    rows = zip(table["ID"], table["Image URL"], table["Artist"])
+    for i, (ident, url, artist) in enumerate(rows):
         rng = np.random.default_rng([seed, len(table), 1, i])
         ext = url.rsplit(".", 1)[-1]
         (images / f"{ident}.{ext}").write_bytes(
-            _encode(paint(points[i], rng), ext, rng, pngs)
+            _encode(paint(points[i], rng, hand(artist)), ext, rng, pngs)
         )
         pngs += ext.lower() == "png"
 

@@ -194,3 +194,59 @@ def plot_comparison(
             title="baselines (lines)",
         )
     return fig
+
+
+def plot_split_gap(
+    per_seed: pd.DataFrame,
+    metrics: Sequence[str] = ("accuracy", "balanced accuracy", "macro-F1"),
+    title: str | None = None,
+):
+    """Test scores of the same model on two (or more) kinds of split:
+    one bar per split and metric (the mean over seeds), each seed's score
+    as a dot on its bar. ``per_seed``: rows (split, seed), as
+    :func:`~course_utils.analysis.metrics.scores_by_seed` gives."""
+    import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
+
+    missing = [m for m in metrics if m not in per_seed.columns]
+    if missing:
+        raise ValueError(
+            f"metrics {missing} are not columns of the table; use some of "
+            f"{list(per_seed.columns)}"
+        )
+    splits = list(dict.fromkeys(per_seed.index.get_level_values(0)))
+    width = 0.8 / len(splits)
+    fig, ax = plt.subplots(figsize=(8.5, 4.6))
+    for i, (label, colour) in enumerate(zip(splits, PALETTE)):
+        part = per_seed.loc[label]
+        x = np.arange(len(metrics)) + (i - (len(splits) - 1) / 2) * width
+        means = [float(part[m].mean()) for m in metrics]
+        ax.bar(
+            x,
+            means,
+            width=width * 0.95,
+            color=colour,
+            alpha=0.8,
+            label=f"{label} ({len(part)} seed(s))",
+        )
+        for xi, m in zip(x, metrics):
+            ax.plot(
+                [xi] * len(part),
+                part[m],
+                "o",
+                color="black",
+                markersize=4,
+            )
+        for xi, value in zip(x, means):
+            ax.annotate(
+                f"{value:.2f}", (xi, value), ha="center", va="bottom"
+            )
+    ax.set_xticks(range(len(metrics)), list(metrics))
+    ax.set(
+        xlabel="metric (on each split's own test images)",
+        ylabel="score (bar: mean over seeds; dots: each seed)",
+        title=title or "The same model on two kinds of split",
+    )
+    top = float(per_seed[list(metrics)].to_numpy().max())
+    ax.set_ylim(0, 1.15 * max(top, 1e-9))
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig

@@ -27,33 +27,36 @@ def show_results(
     ncols: int = 9,
     query: int | None = None,
     shown: Collection[str] | None = None,
+    query_from: Gallery | None = None,
 ):
     """The top-k artworks as a gallery captioned with their classes (✓/✗ given relevance; the query image first).
 
     ``shown``: the artwork IDs whose images may be drawn (:func:`course_utils.datasets.rights.shown_ids`); any
     other keeps its place and caption over a blank tile marked "not shown", so the ranking reads the same.
+    ``query_from``: the gallery the ``query`` index refers to, when the query is not one of the searched
+    artworks (a test image asking an index of training artworks).
     """
 
     top = [int(i) for i in np.asarray(ranking)[:k]]
+    tiles = [(gallery, i) for i in top]
     captions = []
     for i in top:
         mark = "" if relevant is None else ("✓ " if relevant[i] else "✗ ")
         captions.append(f"{mark}{gallery.classes[i]}")
     if query is not None:
-        top, captions = (
-            [query, *top],
-            [f"QUERY: {gallery.classes[query]}", *captions],
-        )
+        asked = query_from if query_from is not None else gallery
+        tiles = [(asked, query), *tiles]
+        captions = [f"QUERY: {asked.classes[query]}", *captions]
     images = []
-    for n, i in enumerate(top):
-        if shown is None or gallery.ids[i] in shown:
-            with Image.open(gallery.paths[i]) as im:
+    for n, (source, i) in enumerate(tiles):
+        if shown is None or source.ids[i] in shown:
+            with Image.open(source.paths[i]) as im:
                 images.append(np.asarray(im.convert("RGB")))
         else:
             images.append(np.full((8, 8, 3), 235, dtype=np.uint8))
             captions[n] += "\n(not shown)"
     return array_grid(
-        images, captions, ncols=min(ncols, len(top)), title=title
+        images, captions, ncols=min(ncols, len(tiles)), title=title
     )
 
 

@@ -81,9 +81,12 @@ def plot_reliability(
 
 
 def plot_group_accuracy(
-    tables: Mapping[str, pd.DataFrame], title: str = "Accuracy per group"
+    tables: Mapping[str, pd.DataFrame],
+    title: str = "Accuracy per group",
+    part: str = "test",
 ):
-    """One panel per grouping: accuracy with its 95 % interval, the majority-class share as a marker, n per bar."""
+    """One panel per grouping: accuracy with its 95 % interval, the majority-class share as a marker, n per bar
+    (``part``: which images were scored, for the axis label)."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
     fig, axes = plt.subplots(
@@ -134,7 +137,7 @@ def plot_group_accuracy(
             ylim=(0, 1),
             title=name,
             xlabel=name,
-            ylabel="share of validation images",
+            ylabel=f"share of {part} images",
         )
         ax.legend(loc="upper right", fontsize=9)
     fig.suptitle(title)

@@ -15,13 +15,40 @@ def plot_search(
     baseline: float | None = None,
     baseline_label: str = "majority-class baseline",
 ):
-    """Each trial's score in the order they ran, the best so far as a line, and a baseline for scale."""
+    """Each trial's score in the order they ran (marked by who proposed it,
+    when the table says: a random start or a Bayesian step), the best so far
+    as a line, and a baseline for scale."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
     score = table["score (val macro-F1)"].astype(float)
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     x = range(1, len(table) + 1)
-    ax.plot(x, score, "o", color=PALETTE[0], markersize=8, label="trial")
+    proposed = (
+        table["proposed by"]
+        if "proposed by" in table.columns
+        else pd.Series(None, table.index)
+    )
+    marks = {  # one marker per proposer: a random start or a Bayesian step
+        "random start": ("o", PALETTE[0], "trial: random start"),
+        "Bayesian step": ("D", PALETTE[3], "trial: Bayesian step"),
+    }
+    for who in [*marks, None]:
+        if who is None:  # no record of who proposed the trial
+            chosen = proposed.isna().to_numpy()
+            marker, color, label = "o", PALETTE[0], "trial"
+        else:
+            chosen = (proposed == who).to_numpy()
+            marker, color, label = marks[who]
+        if chosen.any():
+            ax.plot(
+                [i for i, c in zip(x, chosen) if c],
+                score[chosen],
+                marker,
+                linestyle="none",
+                color=color,
+                markersize=8,
+                label=label,
+            )
     ax.plot(
         x,
         score.cummax(),

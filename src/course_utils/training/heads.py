@@ -26,8 +26,12 @@ from course_utils.labels import MERGED, QUADRANTS, quadrant_of_point
 from course_utils.models import cnns
 from course_utils.training.runs import (
     epochs_for,
+    key_settings,
     load_run,
+    matches,
     run_folder,
+    run_key,
+    standard_callbacks,
     train,
 )
 
@@ -40,6 +44,10 @@ VA_TAG = "va_regression"
 
 
 MULTILABEL_TAG = "multilabel"
+
+#: Early stopping of the regression: epochs without a lower validation
+#: loss before it stops; the weights of the best epoch are kept.
+VA_PATIENCE = 2
 
 
 def multilabel_tag(n_labels: int) -> str:
@@ -131,6 +139,11 @@ def with_targets(
         split,
         y_train=targets(table, split.train_ids, columns),
         y_val=targets(table, split.val_ids, columns),
+        **(
+            {"y_test": targets(table, split.test_ids, columns)}
+            if hasattr(split, "test_ids")
+            else {}
+        ),
     )
 
 
@@ -188,10 +201,10 @@ def merge_quadrant(quadrants: np.ndarray) -> np.ndarray:
     )
 
 
-def model_path(tag: str, session: Session) -> Path:
+def model_path(tag: str, session: Session, key: str) -> Path:
     """Where a saved run keeps its Keras model."""
 
-    return run_folder(tag, session) / "model.keras"
+    return run_folder(tag, session, key) / "model.keras"
 
 
 def train_or_load_model(
@@ -199,19 +212,31 @@ def train_or_load_model(
 ):
     """``(run, model)``: the saved run and model of this data, profile and seed, or train and save both."""
 
-    run, path = load_run(tag, session), model_path(tag, session)
-    if run is not None and path.is_file():
+    key = run_key(
+        builder,
+        split,
+        session,
+        **key_settings(builder, session, tag=tag, **kwargs),
+    )
+    run, path = load_run(tag, session, key), model_path(tag, session, key)
+    if matches(run, split) and path.is_file():
         run.model = keras.models.load_model(path)
         return run, run.model
-    run = train(builder, split, session, tag=tag, save_model=True, **kwargs)
+    run = train(
+        builder, split, session, tag=tag, save_model=True, key=key, **kwargs
+    )
     return run, run.model
 
 
 def fit_va_regression(split: Split, session: Session, **kwargs):
     """Train (or reload) the valence–arousal regression: MSE loss, MAE
-    metric, the original CNN's epochs."""
+    metric, the original CNN's epochs at most, stopped early on the
+    validation loss (the best epoch's weights kept)."""
 
     kwargs.setdefault("epochs", epochs_for("original", session.profile))
+    kwargs.setdefault(
+        "callbacks", standard_callbacks(early_stopping=VA_PATIENCE)
+    )
     builder = functools.partial(va_regression, split.x_train.shape[1:])
     return train_or_load_model(
         builder,
@@ -254,6 +279,12 @@ def flags(
     frame = table.loc[list(ids), label_columns(labels)].astype(bool)
     frame.columns = list(labels)
     return frame
+
+
+def kept_epoch(history: pd.DataFrame) -> int:
+    """The epoch (from 1) whose weights early stopping kept: the lowest
+    validation loss (the first on ties)."""
+    return int(np.argmin(history["val_loss"].to_numpy())) + 1
 
 
 def predicted_quadrants(

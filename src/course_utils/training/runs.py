@@ -4,7 +4,9 @@ and every run's results saved under the data folder so later chapters can read t
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,11 +48,32 @@ class Run:
     val_ids: list[str]
     info: dict = field(default_factory=dict)
     model: object | None = None
+    #: the held-out test part's labels, outputs and IDs (empty when the
+    #: split has none); chosen on validation, scored here once
+    test_true: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    test_logits: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    test_ids: list[str] = field(default_factory=list)
 
     @property
     def val_pred(self) -> np.ndarray:
         """Predicted class index per validation image."""
         return self.val_logits.argmax(axis=1)
+
+    @property
+    def test_pred(self) -> np.ndarray:
+        """Predicted class index per test image."""
+        if not len(self.test_ids):
+            raise ValueError(
+                f"run {self.info.get('tag', self.name)!r} has no test "
+                "predictions: train it on a split with a test part "
+                "(pipeline.load_grouped_split)"
+            )
+        return self.test_logits.argmax(axis=1)
+
+    @property
+    def key(self) -> str:
+        """What shaped this run, hashed (:func:`run_key`)."""
+        return str(self.info.get("key", ""))
 
     @property
     def seconds_per_epoch(self) -> float:
@@ -70,6 +93,9 @@ class Run:
             val_true=self.val_true,
             val_logits=self.val_logits,
             val_ids=np.array(self.val_ids),
+            test_true=self.test_true,
+            test_logits=self.test_logits,
+            test_ids=np.array(self.test_ids, dtype=str),
         )
         meta = {
             "name": self.name,
@@ -99,6 +125,9 @@ class Run:
             val_true=preds["val_true"],
             val_logits=preds["val_logits"],
             val_ids=[str(i) for i in preds["val_ids"]],
+            test_true=preds["test_true"],
+            test_logits=preds["test_logits"],
+            test_ids=[str(i) for i in preds["test_ids"]],
             **meta,
         )
 
@@ -114,9 +143,157 @@ def runs_dir(session: Session) -> Path:
     )
 
 
-def run_folder(tag: str, session: Session) -> Path:
-    """The folder of one run, by tag (model name plus any variant) and seed."""
-    return runs_dir(session) / f"{tag}-seed{session.seed}"
+def run_folder(tag: str, session: Session, key: str) -> Path:
+    """The folder of one run: its tag (model name plus any variant), seed
+    and key, so runs of other splits or models never overwrite it."""
+    return runs_dir(session) / f"{tag}-seed{session.seed}-{key[:10]}"
+
+
+def _anonymous(config: str, names: Sequence[str]) -> str:
+    """A model's config with its layer names replaced by their positions
+    (Keras numbers names per session: ``conv2d_7``)."""
+    for i, name in sorted(enumerate(names), key=lambda item: -len(item[1])):
+        config = re.sub(rf'"{re.escape(name)}"', f'"#{i}"', config)
+    return config
+
+
+def model_fingerprint(net) -> str:
+    """A hash of a built model's architecture, layer by layer (names
+    aside): an edited model gets another fingerprint."""
+    layers = [net, *net._flatten_layers(include_self=False)]
+    try:
+        config = json.dumps(net.get_config(), sort_keys=True, default=str)
+    except NotImplementedError:  # a subclassed model without a config
+        config = json.dumps(
+            [
+                (type(layer).__name__, [w.shape for w in layer.weights])
+                for layer in layers
+            ],
+            default=str,
+        )
+    text = _anonymous(config, [layer.name for layer in layers])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+#: The settings of a callback that shape a run (its state, e.g. ``wait``,
+#: changes as it trains and is left out).
+CALLBACK_SETTINGS = (
+    "baseline",
+    "min_delta",
+    "mode",
+    "monitor",
+    "patience",
+    "restore_best_weights",
+    "save_best_only",
+    "save_weights_only",
+    "start_from_epoch",
+)
+
+
+def _describe(value) -> object:
+    """A JSON-able description of a training setting (a loss, metric,
+    callback or strategy: its class and settings)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _describe(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_describe(v) for v in value]
+    kind = type(value).__name__
+    if hasattr(value, "num_replicas_in_sync"):  # a tf.distribute strategy
+        return [kind, value.num_replicas_in_sync]
+    if isinstance(value, (keras.losses.Loss, keras.metrics.Metric)):
+        return [kind, _describe(value.get_config())]
+    return [
+        kind,
+        {
+            k: _describe(getattr(value, k))
+            for k in CALLBACK_SETTINGS
+            if hasattr(value, k)
+        },
+    ]
+
+
+#: ``train``'s settings that shape a run, with their defaults.
+KEY_SETTINGS = {
+    "epochs": None,
+    "batch_size": 32,
+    "tag": None,
+    "callbacks": (),
+    "strategy": None,
+    "mixed_precision": None,
+    "xla": False,
+    "class_weight": None,
+    "learning_rate": None,
+    "loss": None,
+    "metrics": None,
+    "depends_on": None,
+}
+
+
+def key_settings(
+    model: str | Callable[[], object], session: Session, **kwargs
+) -> dict:
+    """``train``'s keyword arguments that shape a run, defaults filled in
+    (epochs by profile, mixed precision resolved for this machine)."""
+    settings = {k: kwargs.get(k, v) for k, v in KEY_SETTINGS.items()}
+    settings["epochs"] = settings["epochs"] or epochs_for(
+        model_name(model), session.profile
+    )
+    if settings["mixed_precision"] is None:
+        settings["mixed_precision"] = has_gpu()
+    return settings
+
+
+def model_name(model: str | Callable[[], object]) -> str:
+    """A model's name: the study's name, or the builder function's."""
+    if isinstance(model, str):
+        return model
+    return getattr(
+        model,
+        "__name__",
+        getattr(getattr(model, "func", None), "__name__", "custom"),
+    )
+
+
+def builder(model: str | Callable[[], object], split: Split) -> Callable:
+    """A function that builds the model: a study model by name for this
+    split's images and classes, or the given builder."""
+    if not isinstance(model, str):
+        return model
+    return lambda: cnns.build(
+        model, split.x_train.shape[1:], len(split.class_names)
+    )
+
+
+def run_key(
+    build: Callable[[], object],
+    split: Split,
+    session: Session,
+    **settings,
+) -> str:
+    """Everything that shapes a run, hashed: the model's architecture,
+    the split (data source, scope, threshold, IDs, targets), profile,
+    seed and the training settings. A saved run is reused only on an
+    equal key."""
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        model = model_fingerprint(build())
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    shaped = {
+        "model": model,
+        "split": split.fingerprint(),
+        "source": session.source.root.name,
+        "profile": session.profile,
+        "seed": session.seed,
+        "settings": _describe(settings),
+    }
+    text = json.dumps(shaped, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def use_mixed_precision(enabled: bool | None = None) -> bool:
@@ -230,31 +407,51 @@ def train(
     save: bool = True,
     save_model: bool = False,
     verbose: int = 2,
+    depends_on: str | None = None,
+    key: str | None = None,
 ) -> Run:
     """Build, compile and fit a model (by name, or a builder function), then save its run.
 
     ``strategy`` (a ``tf.distribute`` strategy) builds the model in its scope and scales the batch to
-    ``batch_size`` per replica. Mixed precision is used on a GPU unless ``mixed_precision=False``.
+    ``batch_size`` per replica. Mixed precision is used on a GPU unless ``mixed_precision=False``. A split
+    with a test part (:class:`~course_utils.datasets.pipeline.GroupedSplit`) gets its test images
+    predicted too. The run is saved under its :func:`run_key` (``depends_on``: the key of a run this one
+    starts from, e.g. a frozen stage before fine-tuning).
     """
 
-    name = (
-        model
-        if isinstance(model, str)
-        else getattr(model, "__name__", "custom")
+    name = model_name(model)
+    build = builder(model, split)
+    key = key or run_key(
+        build,
+        split,
+        session,
+        **key_settings(
+            model,
+            session,
+            epochs=epochs,
+            batch_size=batch_size,
+            tag=tag,
+            callbacks=callbacks,
+            strategy=strategy,
+            mixed_precision=mixed_precision,
+            xla=xla,
+            class_weight=class_weight,
+            learning_rate=learning_rate,
+            loss=loss,
+            metrics=metrics,
+            depends_on=depends_on,
+        ),
     )
     epochs = epochs or epochs_for(name, session.profile)
     seed_everything(session.seed)
     mp = use_mixed_precision(mixed_precision)
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
-    build = (
-        (
-            lambda: cnns.build(
-                model, split.x_train.shape[1:], len(split.class_names)
-            )
-        )
-        if isinstance(model, str)
-        else model
+    test_ds = (
+        split.test_dataset(batch_size * replicas)
+        if hasattr(split, "test_dataset")
+        else None
     )
+    test_logits = np.zeros(0, dtype=np.float32)
     try:
         if strategy is not None:
             with strategy.scope():
@@ -293,6 +490,8 @@ def train(
             )
             seconds = time.perf_counter() - start
             logits = strategies.predict_logits(net, val_ds)
+            if test_ds is not None:
+                test_logits = strategies.predict_logits(net, test_ds)
         else:
             timer = EpochTimer()
             fitted = net.fit(
@@ -305,12 +504,16 @@ def train(
                 verbose=verbose,
             ).history
             times, seconds = timer.times, time.perf_counter() - start
-            if extra:  # on one device: a replica handed no image fails
-                logits = strategies.predict_logits(net, val_ds)
-            else:
-                logits = np.asarray(
-                    net.predict(val_ds, verbose=0), dtype=np.float32
+            predict = (
+                strategies.predict_logits
+                if extra  # on one device: a replica handed no image fails
+                else lambda net, ds: np.asarray(
+                    net.predict(ds, verbose=0), dtype=np.float32
                 )
+            )
+            logits = predict(net, val_ds)
+            if test_ds is not None:
+                test_logits = predict(net, test_ds)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     history = pd.DataFrame(fitted)
@@ -337,29 +540,61 @@ def train(
             "tag": tag or name,
             "train_images": int(len(split.y_train)),
             "val_images": int(len(split.y_val)),
+            "test_images": int(len(getattr(split, "test_ids", []))),
+            "key": key,
+            "depends_on": depends_on,
         },
         model=net,
+        test_true=np.asarray(getattr(split, "y_test", np.zeros(0))),
+        test_logits=test_logits,
+        test_ids=list(getattr(split, "test_ids", [])),
     )
     if save:
-        run.save(run_folder(tag or name, session), save_model=save_model)
+        run.save(
+            run_folder(tag or name, session, key), save_model=save_model
+        )
     return run
 
 
-def load_run(tag: str, session: Session) -> Run | None:
-    """A saved run of this data source, profile and seed, or None when it has not been trained yet."""
-    folder = run_folder(tag, session)
-    return Run.load(folder) if (folder / "run.json").is_file() else None
+def load_run(tag: str, session: Session, key: str) -> Run | None:
+    """The saved run of this tag and key (:func:`run_key`), or None when
+    it has not been trained yet."""
+    folder = run_folder(tag, session, key)
+    if not (folder / "run.json").is_file():
+        return None
+    run = Run.load(folder)
+    return run if run.key == key else None
+
+
+def matches(run: Run | None, split: Split) -> bool:
+    """Whether a saved run was scored on this split's validation and test
+    images (a second check besides the key)."""
+    return (
+        run is not None
+        and list(run.val_ids) == list(split.val_ids)
+        and list(run.test_ids) == list(getattr(split, "test_ids", []))
+    )
 
 
 def train_or_load(
-    name: str, split: Split, session: Session, **kwargs
+    model: str | Callable[[], object],
+    split: Split,
+    session: Session,
+    **kwargs,
 ) -> Run:
-    """Reuse a saved run when there is one (same data, profile, seed, tag and validation images), else train it."""
-    tag = kwargs.get("tag") or name
-    saved = load_run(tag, session)
-    if saved is not None and list(saved.val_ids) == list(split.val_ids):
+    """Reuse the saved run when everything that shaped it matches (its
+    :func:`run_key` and images), else train and save it."""
+    key = kwargs.pop("key", None) or run_key(
+        builder(model, split),
+        split,
+        session,
+        **key_settings(model, session, **kwargs),
+    )
+    tag = kwargs.get("tag") or model_name(model)
+    saved = load_run(tag, session, key)
+    if matches(saved, split):
         return saved
-    return train(name, split, session, **kwargs)
+    return train(model, split, session, key=key, **kwargs)
 
 
 def standard_callbacks(
@@ -400,15 +635,24 @@ def study_runs(
     names: Sequence[str] | None = None,
     **train_kwargs,
 ) -> dict:
-    """The five models' runs: saved ones are read (e.g. from chapters 05–09), missing ones trained once and saved."""
+    """The five models' runs on this split: a saved run is read when
+    everything that shaped it matches (e.g. from chapters 05–09), else
+    the model is trained once and saved."""
 
     runs = {}
     for name in names or cnns.NAMES:
-        saved = load_run(name, session)
-        runs[name] = saved or train(
-            name, split, session, verbose=0, **train_kwargs
+        key = run_key(
+            builder(name, split),
+            split,
+            session,
+            **key_settings(name, session, **train_kwargs),
         )
-        where = run_folder(name, session).relative_to(session.data_dir)
+        saved = load_run(name, session, key)
+        saved = saved if matches(saved, split) else None
+        runs[name] = saved or train(
+            name, split, session, verbose=0, key=key, **train_kwargs
+        )
+        where = run_folder(name, session, key).relative_to(session.data_dir)
         print(
             f"{name:12s} {'read from' if saved else 'trained now, saved in'} <data folder>/{where} "
             f"({runs[name].epochs} epochs, {runs[name].seconds:.1f} s of training)"
@@ -418,18 +662,21 @@ def study_runs(
 
 def runs_over_seeds(
     name: str,
-    split,
+    split: Split | Callable[[int], Split],
     session,
     seeds: Sequence[int],
     tag: str | None = None,
     **train_kwargs,
 ) -> list:
-    """The same model trained with several seeds (initial weights, augmentation, dropout); saved runs are reused."""
+    """The same model trained with several seeds (initial weights, augmentation, dropout); saved runs are reused.
+
+    ``split`` may be a function of the seed that returns a split: then the split varies with the seed too.
+    """
 
     return [
         train_or_load(
             name,
-            split,
+            split(s) if callable(split) else split,
             session.with_seed(s),
             tag=tag,
             verbose=0,

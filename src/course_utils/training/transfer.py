@@ -26,7 +26,13 @@ from course_utils.config.study import INPUT_SHAPE, NUM_CLASSES
 from course_utils.datasets.pipeline import Split
 from course_utils.datasets.session import Session
 from course_utils.datasets.source import reachable
-from course_utils.training.runs import load_run, train
+from course_utils.training.runs import (
+    key_settings,
+    load_run,
+    matches,
+    run_key,
+    train,
+)
 
 #: Supported backbones: Keras Applications class and the file its ImageNet weights (without top) come in.
 BACKBONES = {
@@ -229,6 +235,40 @@ def stage_tags(name: str, choice: WeightChoice) -> tuple[str, str]:
     )
 
 
+def stage_keys(
+    frozen_backbone,
+    split: Split,
+    session: Session,
+    tags: tuple[str, str],
+    epochs: tuple[int, int],
+) -> tuple[str, str]:
+    """The run keys of both stages; the fine-tuned stage's names the
+    frozen one it starts from."""
+    frozen_key = run_key(
+        frozen_backbone,
+        split,
+        session,
+        **key_settings(
+            frozen_backbone, session, epochs=epochs[0], tag=tags[0]
+        ),
+    )
+    tuned_key = run_key(
+        frozen_backbone,
+        split,
+        session,
+        **key_settings(
+            frozen_backbone,
+            session,
+            epochs=epochs[1],
+            tag=tags[1],
+            learning_rate=FINE_TUNE_RATE,
+            depends_on=frozen_key,
+        ),
+        fine_tune_from=FINE_TUNE_FROM,
+    )
+    return frozen_key, tuned_key
+
+
 def fit_transfer(
     split: Split,
     session: Session,
@@ -243,9 +283,6 @@ def fit_transfer(
     input_shape = split.x_train.shape[1:]
     choice = choice or choose_weights(name, session, input_shape)
     tags = stage_tags(name, choice)
-    saved = [load_run(tag, session) for tag in tags]
-    if all(saved):
-        return TransferRuns(saved[0], saved[1], choice)
     frozen_epochs, tune_epochs = (
         epochs or budget(session.profile).transfer_epochs
     )
@@ -255,6 +292,16 @@ def fit_transfer(
             name, input_shape, len(split.class_names), choice.weights
         )
 
+    frozen_key, tuned_key = stage_keys(
+        frozen_backbone, split, session, tags, (frozen_epochs, tune_epochs)
+    )
+    saved = [
+        load_run(tag, session, key)
+        for tag, key in zip(tags, (frozen_key, tuned_key))
+    ]
+    if all(matches(run, split) for run in saved):
+        return TransferRuns(saved[0], saved[1], choice)
+
     frozen = train(
         frozen_backbone,
         split,
@@ -262,6 +309,7 @@ def fit_transfer(
         epochs=frozen_epochs,
         tag=tags[0],
         verbose=verbose,
+        key=frozen_key,
     )
 
     def fine_tuned():
@@ -275,6 +323,8 @@ def fit_transfer(
         tag=tags[1],
         learning_rate=FINE_TUNE_RATE,
         verbose=verbose,
+        depends_on=frozen_key,
+        key=tuned_key,
     )
     return TransferRuns(frozen, tuned, choice)
 

@@ -4,6 +4,14 @@ Accuracy rewards a model that always names the majority class, so trials are ran
 on the validation images, a streaming Keras metric (:class:`MacroF1`). :func:`run_search` fails loudly when a trial
 failed (keras-tuner itself records the failure and carries on), and a search whose project folder already holds
 finished trials continues from them instead of starting over.
+
+The search is keras-tuner's Bayesian optimisation: its oracle draws the first
+``num_initial_points`` trials at random and only then lets a Gaussian process
+propose the next trial. keras-tuner's default is 3 random starts per
+hyperparameter (24 for this space of 8), which turns a search of 24 trials or
+fewer into a random search; :data:`INITIAL_POINTS` sets 10 instead, and
+:class:`RecordingBayesianOracle` records which trials were random starts and
+which were Bayesian steps.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -22,12 +31,13 @@ import keras
 import keras_tuner as kt
 import pandas as pd
 from keras import layers, ops
+from sklearn.exceptions import ConvergenceWarning
 
 from course_utils.config.device import seed_everything
 from course_utils.config.paths import shown_path
 from course_utils.config.profiles import budget
 from course_utils.config.study import INPUT_SHAPE, NUM_CLASSES, SEED
-from course_utils.datasets.pipeline import Split, load_split
+from course_utils.datasets.pipeline import Split, load_grouped_split
 from course_utils.datasets.session import (
     Session,
     class_folders,
@@ -40,12 +50,19 @@ from course_utils.training.processes import free_ports, run_together
 #: What the search maximises: macro-F1 on the validation images (every class counts the same).
 OBJECTIVE = kt.Objective("val_macro_f1", direction="max")
 
+#: Random start trials before the Gaussian process proposes any: 10, as
+#: scikit-optimize's ``gp_minimize`` starts. keras-tuner's own default,
+#: 3 per hyperparameter (24 here), would leave the ``full`` profile's 30
+#: trials only 6 Bayesian steps; with 10 it takes 20.
+INITIAL_POINTS = 10
 
-#: Trials and epochs per trial for each profile.
+#: Part of the project folder's name: change it when the search space (or the
+#: oracle's settings) changes, so an old search is not resumed. Version 2: 10
+#: random starts instead of keras-tuner's default.
+SPACE_VERSION = 2
 
-
-#: Part of the project folder's name: change it when the search space changes, so an old search is not resumed.
-SPACE_VERSION = 1
+#: How :class:`RecordingBayesianOracle` labels the trials it proposes.
+RANDOM_START, BAYESIAN_STEP = "random start", "Bayesian step"
 
 
 def distributed_role() -> str:
@@ -229,6 +246,95 @@ class CNNHyperModel(kt.HyperModel):
         return super().fit(hp, model, *args, **kwargs)
 
 
+class RecordingBayesianOracle(kt.oracles.BayesianOptimizationOracle):
+    """keras-tuner's Bayesian-optimisation oracle, unchanged, except that it
+    records who proposed each trial: a random start or the Gaussian process.
+
+    The record (``proposed_by``: trial ID to :data:`RANDOM_START` or
+    :data:`BAYESIAN_STEP`) is saved with the oracle's state, so a resumed
+    search still knows it; a retried trial keeps its first label.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.proposed_by: dict[str, str] = {}
+        self._drew_at_random = False
+
+    def initial_points(self) -> int:
+        """Random starts before the Gaussian process proposes: the setting,
+        or keras-tuner's default of 3 per hyperparameter (at least 3)."""
+        return self.num_initial_points or max(
+            3 * len(self.hyperparameters.space), 3
+        )
+
+    def populate_space(self, trial_id):
+        """keras-tuner's proposal, labelled by the path it took."""
+        self._drew_at_random = False
+        with warnings.catch_warnings():
+            # scikit-learn's Gaussian process warns when a length scale
+            # reaches its bound, as it does after a few trials; the
+            # proposal stands, and a chapter's output stays readable
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            response = super().populate_space(trial_id)
+        if response["status"] == kt.engine.trial.TrialStatus.RUNNING:
+            self.proposed_by[trial_id] = (
+                RANDOM_START if self._drew_at_random else BAYESIAN_STEP
+            )
+        return response
+
+    def _random_populate_space(self):
+        # keras-tuner takes this path only for a random start
+        self._drew_at_random = True
+        return super()._random_populate_space()
+
+    def get_state(self):
+        """keras-tuner's state plus the record of proposals."""
+        return {
+            **super().get_state(),
+            "proposed_by": dict(self.proposed_by),
+        }
+
+    def set_state(self, state):
+        """Reload keras-tuner's state and the record of proposals."""
+        super().set_state(state)
+        self.proposed_by = dict(state.get("proposed_by", {}))
+
+
+def default_initial_points(hypermodel: kt.HyperModel) -> int:
+    """keras-tuner's default number of random starts for this search space:
+    3 per hyperparameter, at least 3."""
+    hp = kt.HyperParameters()
+    hypermodel.build(hp)
+    return max(3 * len(hp.space), 3)
+
+
+def start_plan(trials: int, initial_points: int) -> dict[str, int]:
+    """How a sequential search of ``trials`` splits into random starts and
+    Bayesian steps when ``initial_points`` trials start at random."""
+    random_starts = min(trials, initial_points)
+    return {
+        "random starts": random_starts,
+        "Bayesian steps": trials - random_starts,
+    }
+
+
+def proposals(tuner: kt.Tuner) -> dict[str, int]:
+    """How many of the search's trials were random starts and how many
+    Bayesian steps, as its oracle recorded them."""
+    recorded = tuner.oracle.proposed_by
+    missing = sorted(set(tuner.oracle.trials) - set(recorded))
+    if missing:
+        raise ValueError(
+            f"the oracle has no record of who proposed trial(s) {missing}: "
+            "was the search made by another oracle?"
+        )
+    labels = [recorded[t] for t in tuner.oracle.trials]
+    return {
+        "random starts": labels.count(RANDOM_START),
+        "Bayesian steps": labels.count(BAYESIAN_STEP),
+    }
+
+
 def space_table(hypermodel: kt.HyperModel) -> pd.DataFrame:
     """The search space as a table: each hyperparameter, its kind and the values it may take."""
     hp = kt.HyperParameters()
@@ -256,15 +362,19 @@ def space_table(hypermodel: kt.HyperModel) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("hyperparameter")
 
 
-def project_dir(session: Session) -> Path:
-    """Where this data source, profile and seed keep their search: resuming needs the same folder."""
-
+def project_dir(session: Session, split: Split | None = None) -> Path:
+    """Where this data source, profile and seed (and split, when given: a
+    search on other images is another search) keep their search: resuming
+    needs the same folder."""
+    name = f"cnn-v{SPACE_VERSION}-seed{session.seed}"
+    if split is not None:
+        name += f"-{split.fingerprint()[:10]}"
     return (
         session.data_dir
         / "tuner"
         / session.source.root.name
         / session.profile
-        / f"cnn-v{SPACE_VERSION}-seed{session.seed}"
+        / name
     )
 
 
@@ -274,23 +384,34 @@ def make_tuner(
     max_trials: int,
     seed: int = SEED,
     overwrite: bool = False,
-) -> kt.BayesianOptimization:
-    """A Bayesian-optimisation tuner on ``folder``: with ``overwrite=False`` it reloads the trials already there."""
+    initial_points: int | None = INITIAL_POINTS,
+) -> kt.Tuner:
+    """A Bayesian-optimisation tuner on ``folder``: with ``overwrite=False`` it reloads the trials already there.
+
+    It is what ``kt.BayesianOptimization(hypermodel, ...)`` builds, with
+    :class:`RecordingBayesianOracle` as its oracle. ``initial_points``: random
+    starts before the Gaussian process proposes (None: keras-tuner's default,
+    3 per hyperparameter); a reloaded search keeps the number it started with.
+    """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     said = io.StringIO()
     with contextlib.redirect_stdout(
         said
     ):  # keras-tuner prints the absolute path of the folder it reloads
-        tuner = kt.BayesianOptimization(
-            hypermodel,
+        oracle = RecordingBayesianOracle(
             objective=OBJECTIVE,
             max_trials=max_trials,
+            num_initial_points=initial_points,
             seed=seed,
+            max_retries_per_trial=0,
+        )
+        tuner = kt.Tuner(
+            oracle=oracle,
+            hypermodel=hypermodel,
             directory=str(folder.parent),
             project_name=folder.name,
             overwrite=overwrite,
-            max_retries_per_trial=0,
         )
     print(said.getvalue().replace(str(folder), shown_path(folder)), end="")
     return tuner
@@ -365,6 +486,7 @@ def run_search(
     batch_size: int = 32,
     overwrite: bool = False,
     verbose: int = 0,
+    initial_points: int | None = INITIAL_POINTS,
 ) -> kt.Tuner:
     """Search (or continue a search) under a lock, then fail loudly if any
     trial failed; returns the tuner."""
@@ -378,7 +500,9 @@ def run_search(
         if role == "single"
         else contextlib.nullcontext()
     ):
-        tuner = make_tuner(hypermodel, folder, max_trials, seed, overwrite)
+        tuner = make_tuner(
+            hypermodel, folder, max_trials, seed, overwrite, initial_points
+        )
         done = (
             len(tuner.oracle.trials) if role in ("single", "chief") else 0
         )  # a worker's oracle is remote
@@ -429,6 +553,9 @@ def trials_table(tuner: kt.Tuner) -> pd.DataFrame:
             "trial": trial.trial_id,
             "status": trial.status,
             "score (val macro-F1)": trial.score,
+            "proposed by": getattr(tuner.oracle, "proposed_by", {}).get(
+                trial.trial_id
+            ),
         }
         for metric in ("val_balanced_accuracy", "val_accuracy"):
             row[metric.replace("_", " ")] = _value_at_best_step(
@@ -463,13 +590,12 @@ def retrain_best(
 ) -> runs.Run:
     """Train the best trial's model like the study's models (profile's epochs), saved under its trial's tag."""
     builder, trial = best_builder(tuner, hypermodel)
-    tag = f"tuned-trial{trial.trial_id}"
-    return runs.load_run(tag, session) or runs.train(
+    return runs.train_or_load(
         builder,
         split,
         session,
         epochs=epochs,
-        tag=tag,
+        tag=f"tuned-trial{trial.trial_id}",
         learning_rate=trial.hyperparameters.get("learning_rate"),
         verbose=0,
     )
@@ -559,7 +685,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     session = open_session()
-    split = load_split(class_folders(session), seed=session.seed)
+    split = load_grouped_split(class_folders(session), seed=session.seed)
     plan = {
         "trials": args.trials or budget(session.profile).trials,
         "epochs": args.epochs or budget(session.profile).trial_epochs,
@@ -573,7 +699,7 @@ def main(argv: list[str] | None = None) -> None:
     tuner = run_search(
         hypermodel,
         split,
-        args.folder or project_dir(session),
+        args.folder or project_dir(session, split),
         plan["trials"],
         plan["epochs"],
         session.seed,
