@@ -256,13 +256,12 @@ def softmax(logits) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def reliability_table(probs, y_true, bins: int = 10) -> pd.DataFrame:
-    """Reliability-diagram data: per equal-width confidence bin, its count,
-    mean confidence and accuracy.
-
-    Confidence is the probability of the predicted (most likely) class; a
-    bin is [low, high), the last one closed. Accuracy and confidence are NaN
-    in empty bins."""
+def confidence_bins(
+    probs, y_true, bins: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each image's confidence (the probability of its predicted class),
+    whether it is right (0/1), and its equal-width bin ([low, high), the
+    last one closed): what calibration is measured from."""
     probs, y_true = np.asarray(probs, dtype=float), np.asarray(y_true)
     if probs.ndim != 2 or len(probs) != len(y_true):
         raise ValueError(
@@ -272,10 +271,21 @@ def reliability_table(probs, y_true, bins: int = 10) -> pd.DataFrame:
     if bins < 1:
         raise ValueError(f"bins must be at least 1, got {bins}")
     confidence = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == y_true
+    correct = (probs.argmax(axis=1) == y_true).astype(float)
     index = np.clip(
         np.floor(confidence * bins + SHARE_EPS).astype(int), 0, bins - 1
     )
+    return confidence, correct, index
+
+
+def reliability_table(probs, y_true, bins: int = 10) -> pd.DataFrame:
+    """Reliability-diagram data: per equal-width confidence bin, its count,
+    mean confidence and accuracy.
+
+    Confidence is the probability of the predicted (most likely) class; a
+    bin is [low, high), the last one closed. Accuracy and confidence are NaN
+    in empty bins."""
+    confidence, correct, index = confidence_bins(probs, y_true, bins)
     edges = np.linspace(0, 1, bins + 1)
     rows = []
     for b in range(bins):
@@ -297,19 +307,9 @@ def expected_calibration_error(probs, y_true, bins: int = 10) -> float:
     """ECE: the count-weighted mean gap |accuracy − confidence| over
     equal-width confidence bins (0 = calibrated); the bins of
     :func:`reliability_table`, in numpy (a bootstrap calls it often)."""
-    probs, y_true = np.asarray(probs, dtype=float), np.asarray(y_true)
-    if probs.ndim != 2 or len(probs) != len(y_true) or not len(y_true):
-        raise ValueError(
-            "probs must be (n, classes) with n = len(y_true) = "
-            f"{len(y_true)} > 0; got {probs.shape}"
-        )
-    if bins < 1:
-        raise ValueError(f"bins must be at least 1, got {bins}")
-    confidence = probs.max(axis=1)
-    correct = (probs.argmax(axis=1) == y_true).astype(float)
-    index = np.clip(
-        np.floor(confidence * bins + SHARE_EPS).astype(int), 0, bins - 1
-    )
+    if not len(y_true):
+        raise ValueError("an ECE needs at least one image; got none")
+    confidence, correct, index = confidence_bins(probs, y_true, bins)
     # per bin, n_b · |acc_b − conf_b| = |Σ correct − Σ confidence|
     gaps = np.abs(
         np.bincount(index, correct, minlength=bins)

@@ -32,8 +32,9 @@ from course_utils.datasets.pipeline import (
     load_images,
 )
 from course_utils.datasets.prepare import (
+    images_folder,
     place_image,
-    previous_settings,
+    resized_as_before,
     write_settings,
 )
 from course_utils.datasets.session import Session, ensure_source
@@ -88,15 +89,8 @@ def prepare_artworks(
     data_root, out = Path(data_root), Path(out)
     all_file = data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE
     table = read_table(all_file, ("Artist",))
-    images = data_root / "images"
-    if not images.is_dir():
-        raise FileNotFoundError(
-            f"{images}: no such folder (the artworks' images, named by ID)"
-        )
-    before = previous_settings(out)
-    resized_alike = (
-        before.get("size") == size and before.get("policy") == policy
-    )
+    images = images_folder(data_root)
+    resized_alike = resized_as_before(out, size, policy)
     values = shares(table, scope)
     targets = va_targets(values)
     classes = label_table(values, THRESHOLD)["class"]

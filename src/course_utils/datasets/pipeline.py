@@ -233,6 +233,22 @@ def file_ids(files: list[str]) -> list[str]:
     return [Path(f).stem for f in files]
 
 
+def parts(
+    files: dict[str, list[str]],
+    names: list[str],
+    folder: Path,
+    image_size: int,
+) -> dict:
+    """A split's fields for each named part (``train``, ``val``,
+    ``test``): its images, class indices and artwork IDs."""
+    fields = {}
+    for part, paths in files.items():
+        fields[f"x_{part}"] = load_images(paths, image_size, folder)
+        fields[f"y_{part}"] = class_indices(paths, names)
+        fields[f"{part}_ids"] = file_ids(paths)
+    return fields
+
+
 def load_split(
     folder: str | Path,
     seed: int = SEED,
@@ -250,12 +266,12 @@ def load_split(
             folder, names, seed, validation_split
         )
     return Split(
-        x_train=load_images(train_files, image_size, folder),
-        y_train=class_indices(train_files, names),
-        x_val=load_images(val_files, image_size, folder),
-        y_val=class_indices(val_files, names),
-        train_ids=file_ids(train_files),
-        val_ids=file_ids(val_files),
+        **parts(
+            {"train": train_files, "val": val_files},
+            names,
+            folder,
+            image_size,
+        ),
         class_names=names,
         seed=seed,
         origin=folder.name,
@@ -578,18 +594,15 @@ def load_grouped_split(
             seed,
         )
     return GroupedSplit(
-        x_train=load_images(train_f, image_size, folder),
-        y_train=class_indices(train_f, names),
-        x_val=load_images(val_f, image_size, folder),
-        y_val=class_indices(val_f, names),
-        train_ids=file_ids(train_f),
-        val_ids=file_ids(val_f),
+        **parts(
+            {"train": train_f, "val": val_f, "test": test_f},
+            names,
+            folder,
+            image_size,
+        ),
         class_names=names,
         seed=seed,
         origin=folder.name,
-        x_test=load_images(test_f, image_size, folder),
-        y_test=class_indices(test_f, names),
-        test_ids=file_ids(test_f),
         dropped=dropped,
         by_artist=by_artist,
     )

@@ -91,14 +91,8 @@ def prepare(
     data_root, out = Path(data_root), Path(out)
     all_file = data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE
     table = read_table(all_file, LABEL_META)
-    if not (data_root / "images").is_dir():
-        raise FileNotFoundError(
-            f"{data_root / 'images'}: no such folder (the artworks' images, named by ID)"
-        )
-    before = previous_settings(out)
-    resized_alike = (
-        before.get("size") == size and before.get("policy") == policy
-    )
+    images = images_folder(data_root)
+    resized_alike = resized_as_before(out, size, policy)
     values = shares(table, scope)
     labels = label_table(values, threshold, mapping)
     targets = va_targets(values)
@@ -111,7 +105,7 @@ def prepare(
         target = out / cls / f"{ident}.jpg"
         wanted.add(target)
         if place_image(
-            data_root / "images",
+            images,
             ident,
             target,
             (size, policy),
@@ -160,6 +154,23 @@ def prepare(
         },
     )
     return report
+
+
+def images_folder(data_root: Path) -> Path:
+    """The data folder's ``images/``, or an error that names it."""
+    images = Path(data_root) / "images"
+    if not images.is_dir():
+        raise FileNotFoundError(
+            f"{images}: no such folder (the artworks' images, named by ID)"
+        )
+    return images
+
+
+def resized_as_before(out: Path, size: int, policy: str) -> bool:
+    """Whether the images already in ``out`` have this size and policy
+    (then they are kept, not resized again)."""
+    before = previous_settings(out)
+    return before.get("size") == size and before.get("policy") == policy
 
 
 def place_image(
