@@ -37,8 +37,7 @@ from course_utils.datasets.prepare import (
     resized_as_before,
     write_settings,
 )
-from course_utils.datasets.session import Session, ensure_source
-from course_utils.datasets.source import prepared_is_current
+from course_utils.datasets.session import Session, prepared
 from course_utils.labels import label_table, quadrant_of_point, va_targets
 
 #: The table of every artwork, beside the images.
@@ -147,15 +146,13 @@ def artwork_folder(
 ) -> Path:
     """The folder of every artwork's image for this run's data (built
     once, then reused), next to the class folders."""
-    source = ensure_source(session)
-    out = (
-        session.data_dir
-        / "prepared"
-        / f"{source.root.name}-{scope}-all-s{size}"
+    return prepared(
+        session,
+        f"{scope}-all-s{size}",
+        lambda root, out: prepare_artworks(
+            root, out, scope=scope, size=size
+        ),
     )
-    if not prepared_is_current(out, source):
-        prepare_artworks(source.root, out, scope=scope, size=size)
-    return out
 
 
 def read_artworks(folder: str | Path) -> pd.DataFrame:

@@ -7,6 +7,7 @@ environment or probes the network again, so where a run is saved cannot change h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -97,14 +98,23 @@ def class_folders(
     size: int = IMAGE_SIZE,
 ) -> Path:
     """The prepared class-folder dataset for this run's data (built once, then reused)."""
-    source = ensure_source(session)
-    out = (
-        session.data_dir
-        / "prepared"
-        / f"{source.root.name}-{scope}-t{threshold:g}-s{size}"
+    return prepared(
+        session,
+        f"{scope}-t{threshold:g}-s{size}",
+        lambda root, out: prepare(
+            root, out, scope=scope, threshold=threshold, size=size
+        ),
     )
+
+
+def prepared(
+    session: Session, name: str, build: Callable[[Path, Path], object]
+) -> Path:
+    """``<data folder>/prepared/<source>-<name>``, made from this run's
+    data by ``build(data_root, out)`` (incremental: it keeps what holds)
+    when missing or made from other data, else reused."""
+    source = ensure_source(session)
+    out = session.data_dir / "prepared" / f"{source.root.name}-{name}"
     if not prepared_is_current(out, source):
-        prepare(
-            source.root, out, scope=scope, threshold=threshold, size=size
-        )  # incremental: keeps what holds
+        build(source.root, out)
     return out
