@@ -219,12 +219,19 @@ class _Handler(BaseHTTPRequestHandler):
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         name = path.rsplit("/", 1)[-1]
         reply = owner._begin(path, name, self.headers.get("User-Agent", ""))
+        self._counted = True
         try:
             time.sleep(owner.latency)
             self._answer(owner, path, name, reply or Reply())
         except (ConnectionError, TimeoutError):
             pass  # the client gave up (a timeout test): nothing to tell it
         finally:
+            self._release(owner)
+
+    def _release(self, owner: LocalServer) -> None:
+        """Stop counting this request before its reply leaves, so the client's next request cannot overlap it."""
+        if self._counted:
+            self._counted = False
             owner._end()
 
     def _answer(
@@ -248,6 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
             else CONTENT_TYPES.get(Path(name).suffix, "text/plain")
         )
         headers.setdefault("Content-Type", default_type)
+        self._release(owner)
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
