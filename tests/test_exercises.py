@@ -405,8 +405,10 @@ ALTERNATIVES = {
     "ex-09-2": [_alexnet_flatten_with_pool2, lambda: np.int64(3600)],
     "ex-10-2": [lambda: 1 / 3, lambda: 0.33, lambda: 0.333, lambda: np.float64(1 / 3), lambda: np.float32(0.3333)],
     "ex-10-3": [_rmse_swapped_by_hand, lambda: 3.2, lambda: 3.20, lambda: np.float32(3.2016)],
+    "ex-10-5": [lambda: np.int64(266), lambda: 266.0, lambda: 6 * 66 - (11 + 3 + 1 + 30 + 66 + 19)],
     "ex-11-1": [lambda: __import__("keras_tuner").Objective("val_balanced_accuracy", "max")],
     "ex-11-2": [lambda: np.int64(200), lambda: 200.0, lambda: 5 * 2 * 20],
+    "ex-11-4": [lambda: np.int64(0), lambda: 0.0, lambda: max(20 - 3 * 8, 0)],
     "ex-12-1": [lambda: (0.6 * 0.8 + 0.3 * -0.7) / 0.9, lambda: 0.3, lambda: np.float32(0.3), lambda: 0.30],
     "ex-12-2": [lambda: 0, lambda: np.int64(0), lambda: -0.0, lambda: 1e-12, lambda: np.float32(0.0)],
     "ex-12-5": [

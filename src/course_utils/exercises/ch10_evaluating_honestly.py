@@ -11,6 +11,10 @@ Y_TRUE = [5, 5, 5, 5, 4, 4, 0, 0]
 Y_PRED = [5] * 8
 #: Aggressive (0) and Euphoric (5) trade indices; every other class keeps its own.
 SWAP = [5, 1, 2, 3, 4, 0, 6]
+#: Training images per class of a grouped split (six classes) for the oversampling exercise.
+COUNTS = [11, 3, 1, 30, 66, 19]
+#: Copies that oversampling to the largest class adds: every class grows to the largest class's size.
+COPIES = len(COUNTS) * max(COUNTS) - sum(COUNTS)
 
 
 BEFORE = math.sqrt(52 / 8)  # the study's RMSE of the predictions as named
@@ -71,6 +75,40 @@ def _check_swapped(answer: object) -> None:
     )
 
 
+def _check_copies(answer: object) -> None:
+    """Copies oversampling adds when every class of COUNTS grows to the largest class's size."""
+    check_number(
+        answer,
+        COPIES,
+        "a number of copies",
+        whole=True,
+        mistakes=[
+            (
+                len(COUNTS) * max(COUNTS),
+                "That is the size of the training part "
+                "after oversampling; subtract the images that were there before.",
+            ),
+            (
+                sum(COUNTS),
+                "That is the size of the training part before "
+                "oversampling, not what it adds.",
+            ),
+            (
+                max(COUNTS) - min(COUNTS),
+                "That is the copies of the smallest "
+                "class alone; every smaller class grows to the largest one.",
+            ),
+            (
+                (len(COUNTS) - 1) * max(COUNTS),
+                "That counts every image of the "
+                "five smaller classes as a copy; their own images are not copies.",
+            ),
+        ],
+        otherwise="{value} is not it: every class grows to the largest "
+        "class's size; count what is added.",
+    )
+
+
 EXERCISES = {
     "ex-10-2": Exercise(
         "balanced_acc",
@@ -106,6 +144,23 @@ EXERCISES = {
         why="The same answers score sqrt(82 / 8) ≈ 3.20 instead of 2.55: the "
         "RMSE moved although no answer changed.",
     ),
+    "ex-10-5": Exercise(
+        "copies_added",
+        "a whole number",
+        _check_copies,
+        "Every class ends with as many images as the largest; "
+        "`training.imbalance.oversample_indices` does it to a label list.",
+        "import numpy as np\n"
+        "\n"
+        "from course_utils.exercises.ch10_evaluating_honestly import COUNTS\n"
+        "from course_utils.training.imbalance import oversample_indices\n"
+        "\n"
+        "y_train = np.repeat(np.arange(len(COUNTS)), COUNTS)\n"
+        "copies_added = len(oversample_indices(y_train)) - len(y_train)\n"
+        "# 6 × 66 − 130 = 266",
+        why="Six classes of 66 images make 396, of which 130 were there "
+        "before: 266 are copies.",
+    ),
 }
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
@@ -126,5 +181,13 @@ WRONG_ANSWERS = {
         (math.sqrt(132 / 8), "only one side"),
         (1.0, "not it"),
         (3.1, "Close — give more digits"),
+    ],
+    "ex-10-5": [
+        (396, "after oversampling"),
+        (130, "before"),
+        (65, "smallest"),
+        (330, "not copies"),
+        (200, "not it"),
+        (266.5, "not a whole number"),
     ],
 }

@@ -6,6 +6,14 @@ import keras_tuner as kt
 
 from course_utils.exercises import Exercise, Wrong, check_number
 
+#: The chapter's search space, for the solution that counts its random starts (the tests run it first).
+SOLUTION_SETUP = (
+    "from course_utils.training import tuning\n"
+    "hypermodel = tuning.CNNHyperModel((125, 125, 3), 6)\n"
+)
+#: Hyperparameters in the chapter's search space and trials in the colleague's search.
+HYPERPARAMETERS, TRIALS = 8, 20
+
 
 def _check_objective(answer: object) -> None:
     """A keras-tuner objective that maximises balanced accuracy on the validation images."""
@@ -54,6 +62,46 @@ def _check_epochs(answer: object) -> None:
     )
 
 
+def _check_steps(answer: object) -> None:
+    """Bayesian steps in 20 trials when keras-tuner starts with 3 random trials per hyperparameter."""
+    starts = max(3 * HYPERPARAMETERS, 3)
+    check_number(
+        answer,
+        max(TRIALS - starts, 0),
+        "a number of trials",
+        whole=True,
+        mistakes=[
+            (
+                TRIALS - HYPERPARAMETERS,
+                "That is one random start per hyperparameter; keras-tuner's "
+                "default is three per hyperparameter.",
+            ),
+            (
+                TRIALS - 10,
+                "10 random starts is this chapter's INITIAL_POINTS; the "
+                "colleague kept keras-tuner's default.",
+            ),
+            (
+                TRIALS - 3,
+                "3 is only the least number of random starts; the default is "
+                "three per hyperparameter.",
+            ),
+            (
+                TRIALS,
+                "The Gaussian process proposes a trial only after the random "
+                "starts are done.",
+            ),
+            (
+                TRIALS - starts,
+                f"A search cannot take fewer than no steps: {starts} random "
+                f"starts use up all {TRIALS} trials.",
+            ),
+        ],
+        otherwise="{value} is not it: count keras-tuner's default random "
+        "starts (tuning.default_initial_points) and take them from 20.",
+    )
+
+
 EXERCISES = {
     "ex-11-1": Exercise(
         "objective",
@@ -75,6 +123,20 @@ EXERCISES = {
         why="20 trials, each trained twice (executions_per_trial=2) for 5 "
         "epochs: 20 × 2 × 5 = 200.",
     ),
+    "ex-11-4": Exercise(
+        "bayesian_steps",
+        "a whole number",
+        _check_steps,
+        "`tuning.default_initial_points(hypermodel)` gives keras-tuner's "
+        "default random starts; `tuning.start_plan` splits the trials.",
+        "from course_utils.training import tuning\n"
+        "\n"
+        "starts = tuning.default_initial_points(hypermodel)  # 3 × 8 = 24\n"
+        'bayesian_steps = tuning.start_plan(20, starts)["Bayesian steps"]\n'
+        "# 0: the 24 random starts use up all 20 trials",
+        why="The 8 hyperparameters give 24 random starts by default, more "
+        "than the 20 trials: the search was a random search.",
+    ),
 }
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
@@ -92,5 +154,14 @@ WRONG_ANSWERS = {
         (10, "20 trials"),
         (150, "not it"),
         (200.5, "not a whole number"),
+    ],
+    "ex-11-4": [
+        (12, "one random start"),
+        (10, "INITIAL_POINTS"),
+        (17, "least number"),
+        (20, "only after the random starts"),
+        (-4, "fewer than no steps"),
+        (5, "not it"),
+        (0.5, "not a whole number"),
     ],
 }
