@@ -11,12 +11,14 @@ from course_utils.data import schema
 from course_utils.data.annotations import read_table, shares
 from course_utils.datasets.artworks import (
     TABLE_FILE,
+    artwork_splits,
     load_artwork_split,
     prepare_artworks,
     read_artworks,
 )
 from course_utils.datasets.pipeline import GroupedSplit
 from course_utils.datasets.sample import write_sample
+from course_utils.datasets.session import open_session
 from course_utils.labels import label_table, va_targets
 
 N = 80
@@ -144,3 +146,15 @@ def test_bad_tables_name_the_file_and_column(prepared, tmp_path):
         read_artworks(broken)
     with pytest.raises(FileNotFoundError, match="artworks.csv: not found"):
         read_artworks(tmp_path)
+
+
+def test_the_chapters_share_one_artwork_split_that_extends_the_class_split():
+    """Chapters 12 and 14 call artwork_splits: the same split each time, holding every test artwork of the
+    class folders' grouped split, so a classifier and the regression meet on the same test images."""
+    session = open_session()
+    grouped, first = artwork_splits(session)
+    _, again = artwork_splits(session)
+    assert first.test_ids == again.test_ids and first.train_ids == again.train_ids
+    assert set(grouped.test_ids) <= set(first.test_ids)
+    assert set(grouped.val_ids) <= set(first.val_ids)
+    assert set(grouped.train_ids) <= set(first.train_ids)

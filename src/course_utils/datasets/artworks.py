@@ -10,6 +10,7 @@ incremental (an image already written at this size is kept) and atomic (a file i
 :func:`load_artwork_split` splits them three ways with no artist in two parts (scikit-learn's
 ``StratifiedGroupKFold`` over artists, stratified by the quadrant the target lies in) and returns an
 :class:`ArtworkSplit`: a :class:`~course_utils.datasets.pipeline.GroupedSplit` with float targets.
+:func:`artwork_splits` is the one the chapters use: it extends the class folders' grouped split.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from course_utils.datasets.pipeline import (
     GroupedSplit,
     artist_folds,
     fold_plan,
+    load_grouped_split,
     load_images,
 )
 from course_utils.datasets.prepare import (
@@ -37,7 +39,7 @@ from course_utils.datasets.prepare import (
     resized_as_before,
     write_settings,
 )
-from course_utils.datasets.session import Session, prepared
+from course_utils.datasets.session import Session, class_folders, prepared
 from course_utils.labels import label_table, quadrant_of_point, va_targets
 
 #: The table of every artwork, beside the images.
@@ -346,3 +348,14 @@ def load_artwork_split(
             )
         },
     )
+
+
+def artwork_splits(session: Session) -> tuple[GroupedSplit, ArtworkSplit]:
+    """The class folders' grouped split and the artwork split that extends
+    it, for this session's data and seed: chapters 12 and 14 both call
+    this, so they meet the same split and share chapter 12's saved run."""
+    grouped = load_grouped_split(class_folders(session), seed=session.seed)
+    artworks = load_artwork_split(
+        artwork_folder(session), seed=session.seed, within=grouped
+    )
+    return grouped, artworks
