@@ -184,7 +184,7 @@ def test_a_random_split_has_the_grouped_parts_sizes_and_shares_artists(tmp_path)
     )
 
 
-def test_the_fingerprint_follows_ids_targets_and_origin(tmp_path):
+def test_the_fingerprint_follows_ids_targets_pixels_and_origin(tmp_path):
     import dataclasses
 
     make_folder(tmp_path, {"Calm": [2] * 14, "Sad": [1] * 10})
@@ -194,7 +194,8 @@ def test_the_fingerprint_follows_ids_targets_and_origin(tmp_path):
     assert dataclasses.replace(split, origin="other").fingerprint() != base
     assert dataclasses.replace(split, y_test=split.y_test[::-1].copy()).fingerprint() != base
     assert dataclasses.replace(split, test_ids=split.test_ids[::-1]).fingerprint() != base
-    assert dataclasses.replace(split, x_train=split.x_train * 0).fingerprint() == base  # pixels: by ID and origin
+    assert dataclasses.replace(split, x_train=split.x_train * 0).fingerprint() != base  # other pictures, same IDs
+    assert dataclasses.replace(split, x_test=split.x_test.copy()).fingerprint() == base  # a copy is the same
 
 
 def test_with_few_images_classes_by_too_few_artists_are_left_out_not_an_error(tmp_path):

@@ -257,6 +257,29 @@ def test_class_folders_are_rebuilt_when_the_archive_or_the_images_change(tmp_pat
     assert not prepared_is_current(out, source)
 
 
+def test_a_sample_painted_again_under_the_same_ids_rebuilds_every_image(tmp_path, monkeypatch):
+    """An edited generator paints other pictures under the same IDs and the same annotation file: the class
+    folders are out of date and no picture of the old sample is kept."""
+    import course_utils.datasets.sample as sample
+    from course_utils.datasets.source import Source, prepared_is_current
+
+    write_sample(tmp_path / "data", n=40, seed=5)
+    source = Source("sample", tmp_path / "data", "test")
+    out = tmp_path / "prepared"
+    first = prepare(source.root, out)
+    assert prepared_is_current(out, source) and first.written > 0
+
+    all_file = source.archive_dir / schema.ALL_FILE
+    before = all_file.read_bytes()
+    monkeypatch.setattr(sample, "GENERATOR", "another-generator")
+    write_sample(source.root, n=40, seed=5, overwrite=False)  # the stamp differs: made again
+    assert all_file.read_bytes() == before  # the same table, so only the stamp tells
+    assert not prepared_is_current(out, source)
+    again = prepare(source.root, out)
+    assert (again.kept, again.written) == (0, first.written)
+    assert prepared_is_current(out, source)
+
+
 def test_unreadable_images_are_reported_and_leave_no_file(tmp_path):
     """Three labelled artworks whose image files went bad after an earlier run at another size (empty, a web
     page saved as the image, cut in half): `prepare` names each with its reason, writes none of them, removes

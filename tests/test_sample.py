@@ -2,6 +2,7 @@
 
 import csv
 import filecmp
+import json
 import subprocess
 import sys
 import zipfile
@@ -15,6 +16,7 @@ from course_utils.data import schema
 from course_utils.data.annotations import read_table, shares
 from course_utils.datasets.sample import (
     FORMAT,
+    GENERATOR,
     OFFICIAL_STYLES,
     STAMP,
     ag_table,
@@ -202,6 +204,10 @@ def test_a_cached_sample_of_an_older_format_is_made_again(tmp_path):
     stamp.write_text('{"format": %d}' % (FORMAT - 1))
     write_sample(info.root, n=10, seed=1, overwrite=False)
     assert not marker.exists() and f'"format": {FORMAT}' in stamp.read_text()
+    marker.write_text("a sample of an edited generator must not be kept")
+    stamp.write_text(json.dumps({"format": FORMAT, "generator": "an older generator"}))
+    write_sample(info.root, n=10, seed=1, overwrite=False)
+    assert not marker.exists() and json.loads(stamp.read_text())["generator"] == GENERATOR
 
 
 def test_images_false_writes_the_archive_only(tmp_path):

@@ -91,7 +91,7 @@ def prepare_artworks(
     all_file = data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE
     table = read_table(all_file, ("Artist",))
     images = images_folder(data_root)
-    resized_alike = resized_as_before(out, size, policy)
+    resized_alike = resized_as_before(out, size, policy, data_root)
     values = shares(table, scope)
     targets = va_targets(values)
     classes = label_table(values, THRESHOLD)["class"]
@@ -129,7 +129,7 @@ def prepare_artworks(
     write_atomic(out / TABLE_FILE, frame.to_csv())
     write_settings(
         out,
-        all_file,
+        data_root,
         {
             "scope": scope,
             "size": size,

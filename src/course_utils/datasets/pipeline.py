@@ -58,18 +58,21 @@ class Split:
     origin: str = ""
 
     def fingerprint(self) -> str:
-        """A hash of what a model learns from here (origin, classes, IDs
-        and targets of every part): a saved run is reused only on the
-        same one."""
+        """A hash of what a model learns from here (origin, classes, IDs,
+        targets and pixels of every part): a saved run is reused only on
+        the same one, not on other pictures under the same IDs."""
         digest = hashlib.sha256()
         digest.update(repr((self.origin, self.class_names)).encode())
         for part in ("train", "val", "test"):
             ids = getattr(self, f"{part}_ids", None)
-            y = getattr(self, f"y_{part}", None)
             if ids is None:
                 continue
             digest.update(f"{part}:{'|'.join(map(str, ids))}".encode())
-            digest.update(np.ascontiguousarray(y).tobytes())
+            for array in (
+                getattr(self, f"y_{part}"),
+                getattr(self, f"x_{part}"),
+            ):
+                digest.update(np.ascontiguousarray(array).data)  # no copy
         return digest.hexdigest()[:16]
 
     def datasets(self, batch_size: int = 32, shuffle: bool = True):

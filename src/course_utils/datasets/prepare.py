@@ -21,6 +21,7 @@ from course_utils.data import schema
 from course_utils.data.annotations import read_table, shares
 from course_utils.data.files import write_atomic
 from course_utils.data.images import ImageError, load_square, save_atomic
+from course_utils.datasets.sample import STAMP as SAMPLE_STAMP
 from course_utils.labels import CLASS_NAMES, label_table, va_targets
 
 LABELS_FILE = "labels.csv"
@@ -92,7 +93,7 @@ def prepare(
     all_file = data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE
     table = read_table(all_file, LABEL_META)
     images = images_folder(data_root)
-    resized_alike = resized_as_before(out, size, policy)
+    resized_alike = resized_as_before(out, size, policy, data_root)
     values = shares(table, scope)
     labels = label_table(values, threshold, mapping)
     targets = va_targets(values)
@@ -141,7 +142,7 @@ def prepare(
     write_atomic(out / LABELS_FILE, frame.to_csv())
     write_settings(
         out,
-        all_file,
+        data_root,
         {
             "scope": scope,
             "threshold": threshold,
@@ -166,11 +167,27 @@ def images_folder(data_root: Path) -> Path:
     return images
 
 
-def resized_as_before(out: Path, size: int, policy: str) -> bool:
-    """Whether the images already in ``out`` have this size and policy
-    (then they are kept, not resized again)."""
+def images_stamp(data_root: Path) -> dict | None:
+    """What identifies the data folder's pictures beyond their IDs: the
+    sample's stamp, since a regenerated sample paints other pictures under
+    the same IDs (None for downloaded images, never changed once fetched)."""
+    try:
+        return json.loads((Path(data_root) / SAMPLE_STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def resized_as_before(
+    out: Path, size: int, policy: str, data_root: Path
+) -> bool:
+    """Whether the images already in ``out`` have this size and policy and
+    come from these pictures (then they are kept, not resized again)."""
     before = previous_settings(out)
-    return before.get("size") == size and before.get("policy") == policy
+    return (
+        before.get("size") == size
+        and before.get("policy") == policy
+        and before.get("images") == images_stamp(data_root)
+    )
 
 
 def place_image(
@@ -202,13 +219,15 @@ def place_image(
     return True
 
 
-def write_settings(out: Path, all_file: Path, settings: dict) -> None:
-    """``prepare.json``: what a prepared folder was built with, and the
-    hash of the annotation file it came from (a changed file rebuilds it)."""
+def write_settings(out: Path, data_root: Path, settings: dict) -> None:
+    """``prepare.json``: what a prepared folder was built with, the hash
+    of the annotation file and the stamp of the pictures it came from (a
+    change in either rebuilds it)."""
+    all_file = data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE
     digest = hashlib.sha256(all_file.read_bytes()).hexdigest()
+    stamps = {"all_sha256": digest, "images": images_stamp(data_root)}
     write_atomic(
-        out / "prepare.json",
-        json.dumps({**settings, "all_sha256": digest}, indent=1),
+        out / "prepare.json", json.dumps({**settings, **stamps}, indent=1)
     )
 
 

@@ -19,6 +19,7 @@ each value in the official proportions (:func:`quota`). Nothing here is WikiArt 
 from __future__ import annotations
 
 import colorsys
+import hashlib
 import html
 import io
 import json
@@ -44,6 +45,9 @@ DEFAULT_N = 600
 
 #: The version of the files' format; a cached sample of another version is generated again.
 FORMAT = 4
+#: A hash of this generator's code: a cached sample that an edited generator would paint otherwise is made
+#: again too, even when nobody remembered to raise FORMAT.
+GENERATOR = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 STAMP = "sample.json"
@@ -913,7 +917,10 @@ def _write_files(
         _paint_all(root / "images", table, points, seed)
     np.save(root / "hidden_points.npy", points)
     (root / STAMP).write_text(
-        json.dumps({"format": FORMAT, "n": n, "seed": seed}) + "\n"
+        json.dumps(
+            {"format": FORMAT, "generator": GENERATOR, "n": n, "seed": seed}
+        )
+        + "\n"
     )
 
 
@@ -935,13 +942,16 @@ def _paint_all(
 
 
 def is_current(root: Path) -> bool:
-    """Whether ``root`` holds a complete sample of the current :data:`FORMAT` (an older one is made again)."""
+    """Whether ``root`` holds a complete sample of the current :data:`FORMAT` and :data:`GENERATOR` (an older
+    one is made again)."""
     try:
         stamp = json.loads((Path(root) / STAMP).read_text())
     except (OSError, ValueError):
         return False
     return (
-        stamp.get("format") == FORMAT and (Path(root) / "images").is_dir()
+        stamp.get("format") == FORMAT
+        and stamp.get("generator") == GENERATOR
+        and (Path(root) / "images").is_dir()
     )
 
 

@@ -14,7 +14,7 @@ from course_utils.config.profiles import budget
 from course_utils.config.settings import Settings
 from course_utils.data import schema
 from course_utils.data.images import image_files
-from course_utils.datasets.prepare import previous_settings
+from course_utils.datasets.prepare import images_stamp, previous_settings
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,8 @@ def resolve_source(settings: Settings) -> Source:
 
 
 def prepared_is_current(out: Path, source: Source) -> bool:
-    """Whether class folders were built from this very archive and no image has arrived since (a later download
-    may fetch links that failed before; a regenerated sample has other artworks)."""
+    """Whether class folders were built from this very archive and these pictures, and no image has arrived
+    since (a later download may fetch links that failed before; a regenerated sample paints other pictures)."""
     done = previous_settings(out)
     all_file = source.archive_dir / schema.ALL_FILE
     if not done or not all_file.is_file():
@@ -111,6 +111,8 @@ def prepared_is_current(out: Path, source: Source) -> bool:
         done.get("all_sha256")
         != hashlib.sha256(all_file.read_bytes()).hexdigest()
     ):
+        return False
+    if done.get("images") != images_stamp(source.root):
         return False
     return not set(image_files(source.images_dir)).intersection(
         done.get("missing", [])
