@@ -219,13 +219,20 @@ def place_image(
     return True
 
 
-def write_settings(out: Path, data_root: Path, settings: dict) -> None:
-    """``prepare.json``: what a prepared folder was built with, the hash
-    of the annotation file and the stamp of the pictures it came from (a
-    change in either rebuilds it)."""
+def source_stamps(data_root: Path) -> dict:
+    """What a prepared folder is made from: the annotation file's hash and
+    the pictures' stamp (a change in either makes the folder out of date)."""
     all_file = data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE
-    digest = hashlib.sha256(all_file.read_bytes()).hexdigest()
-    stamps = {"all_sha256": digest, "images": images_stamp(data_root)}
+    return {
+        "all_sha256": hashlib.sha256(all_file.read_bytes()).hexdigest(),
+        "images": images_stamp(data_root),
+    }
+
+
+def write_settings(out: Path, data_root: Path, settings: dict) -> None:
+    """``prepare.json``: what a prepared folder was built with, and the
+    :func:`source_stamps` of the data it came from."""
+    stamps = source_stamps(data_root)
     write_atomic(
         out / "prepare.json", json.dumps({**settings, **stamps}, indent=1)
     )

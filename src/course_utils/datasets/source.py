@@ -3,7 +3,6 @@ its files lie."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import urllib.parse
@@ -14,7 +13,7 @@ from course_utils.config.profiles import budget
 from course_utils.config.settings import Settings
 from course_utils.data import schema
 from course_utils.data.images import image_files
-from course_utils.datasets.prepare import images_stamp, previous_settings
+from course_utils.datasets.prepare import previous_settings, source_stamps
 
 
 @dataclass(frozen=True)
@@ -107,12 +106,8 @@ def prepared_is_current(out: Path, source: Source) -> bool:
     all_file = source.archive_dir / schema.ALL_FILE
     if not done or not all_file.is_file():
         return False
-    if (
-        done.get("all_sha256")
-        != hashlib.sha256(all_file.read_bytes()).hexdigest()
-    ):
-        return False
-    if done.get("images") != images_stamp(source.root):
+    stamps = source_stamps(source.root)
+    if any(done.get(key) != value for key, value in stamps.items()):
         return False
     return not set(image_files(source.images_dir)).intersection(
         done.get("missing", [])
