@@ -5,7 +5,9 @@
 #   bash tools/book.sh --instructor        solutions shown      -> _build_instructor/_build/html
 #   bash tools/book.sh ... --out DIR       build into DIR/_build/html instead
 # Executed chapters are cached per data source, profile and seed (book/_ext/course_edition.py): a rebuild runs
-# only what changed. A cell that runs past its profile's time limit fails the build, naming chapter and cell.
+# only what changed. A stalled cell fails within seconds, a computing one may run up to its profile's ceiling
+# (course_utils.runner). When a chapter fails, the rest of the book is still built: the build ends with which
+# chapter and cell failed and what to do, and this script prints where the pages are and exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.
@@ -21,5 +23,15 @@ bash tools/setup.sh
 export PYDEVD_DISABLE_FILE_VALIDATION=1  # quiets a notice each kernel's debugger prints on Python 3.13
 toc=()
 [ -n "${COURSE_BOOK_TOC:-}" ] && toc=(--toc "$COURSE_BOOK_TOC")
-.venv/bin/jupyter-book build . --path-output "$out" "${toc[@]}" -W -n --keep-going
-echo "book: open $out/_build/html/index.html" | sed 's#^book: open \./#book: open #'
+status=0
+.venv/bin/jupyter-book build . --path-output "$out" "${toc[@]}" -W -n --keep-going || status=$?
+index="$out/_build/html/index.html"
+index=${index#./}
+if [ "$status" -ne 0 ]; then
+  failures="$out/_build/html/reports/failed-chapters.txt"
+  [ -f "$failures" ] && cat "$failures" >&2
+  echo "book: the build failed (exit $status); the problems are listed above." >&2
+  [ -f "$index" ] && echo "book: the pages that were built: open $index" >&2
+  exit "$status"
+fi
+echo "book: open $index"

@@ -2,8 +2,10 @@
 
 `jupyter-book build` (execute_notebooks: cache) hands each chapter to myst-nb, which looks it up in a
 jupyter-cache and otherwise runs `jupyter_cache.executors.utils.single_nb_execution` (nbclient) and stores the
-executed notebook in that cache. The functions here make the same calls, so that the tests exercise the README's
-book command on its own path, and a build that follows finds every chapter already executed:
+executed notebook in that cache. The book's Sphinx extension makes that runner use ``course_utils.runner``'s
+watchful client (a stalled cell fails fast, a computing one runs up to the profile's ceiling); so does this
+module. The functions here make the same calls, so that the tests exercise the README's book command on its own
+path, and a build that follows finds every chapter already executed:
 
     python tools/bookexec.py fill CACHE EXECUTED_DIR   cache notebooks executed elsewhere (e.g. by nbval)
 """
@@ -11,6 +13,7 @@ book command on its own path, and a build that follows finds every chapter alrea
 from __future__ import annotations
 
 import copy
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -21,17 +24,28 @@ from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors.utils import ExecutionResult, single_nb_execution
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
+from course_utils import runner
+
 ROOT = Path(__file__).resolve().parents[1]
+runner.install()
 
 
-def execute(path: Path, timeout: int, cache: Path | None = None) -> ExecutionResult:
+def execute(path: Path, timeout: int, cache: Path | None = None, **watch: float) -> ExecutionResult:
     """Run one chapter as myst-nb's cache mode does (its folder as working directory, errors not allowed).
 
-    Unlike myst-nb it records each cell's kernel-side timing, so that :func:`stalls` can find waits.
+    ``timeout`` is the ceiling on a computing cell; ``watch`` may shorten the runner's stall limits
+    (``stall_after_s``, ``quiet_after_s``). Unlike myst-nb it records each cell's kernel-side timing, so that
+    :func:`stalls` can find waits.
     """
     nb = nbformat.read(path, as_version=4)
     result = single_nb_execution(
-        nb, cwd=str(path.parent), timeout=timeout, allow_errors=False, meta_override=True, record_timing=True
+        nb,
+        cwd=str(path.parent),
+        timeout=timeout,
+        allow_errors=False,
+        meta_override=True,
+        record_timing=True,
+        **watch,
     )
     if cache is not None and result.err is None:
         store(cache, nb, path)
@@ -73,23 +87,20 @@ def stalls(nb: nbformat.NotebookNode, limit_s: float = 20.0) -> list[tuple[int, 
 
 
 def failed_cell(result: ExecutionResult) -> tuple[int, str] | None:
-    """The index and first line of the code cell that failed or timed out (None when all ran)."""
+    """The index and first line of the code cell that failed, stalled or timed out (None when all ran).
+
+    The runner names the cell in a stall's message and in a note on every other failure."""
     if result.err is None:
         return None
-    code = [(i, c) for i, c in enumerate(result.nb.cells) if c.cell_type == "code"]
-    if isinstance(result.err, CellTimeoutError):
-        # nbclient's timeout message quotes the stalled cell (whole, or its first and last five lines)
-        message = str(result.err)
-        quoted = [
-            (i, c)
-            for i, c in code
-            if c.source and (c.source in message or repr(c.source.strip().split("\n")[0]) in message)
-        ]
-        index, cell = quoted[0] if quoted else code[-1]
-    else:
-        errored = [(i, c) for i, c in code if any(o.get("output_type") == "error" for o in c.outputs)]
-        index, cell = errored[0] if errored else code[-1]
-    return index, (cell.source.splitlines() or [""])[0]
+    said = " ".join([str(result.err), *getattr(result.err, "__notes__", [])])
+    named = re.search(r"\bcell (\d+) \(", said)
+    if named:
+        index = int(named[1])
+    else:  # not run by the runner's client: the first cell with an error output, else the last code cell
+        code = [i for i, c in enumerate(result.nb.cells) if c.cell_type == "code"]
+        errored = [i for i in code if any(o.get("output_type") == "error" for o in result.nb.cells[i].outputs)]
+        index = (errored or code)[0 if errored else -1]
+    return index, (result.nb.cells[index].source.splitlines() or [""])[0]
 
 
 def describe(path: Path, result: ExecutionResult) -> str:
@@ -97,7 +108,13 @@ def describe(path: Path, result: ExecutionResult) -> str:
     where = failed_cell(result)
     if where is None:
         return f"{path.name}: ran to the end in {result.time:.0f} s"
-    kind = "stalled (timed out)" if isinstance(result.err, CellTimeoutError) else "failed"
+    kind = (
+        "stalled"
+        if isinstance(result.err, runner.CellStallError)
+        else "timed out"
+        if isinstance(result.err, CellTimeoutError)
+        else "failed"
+    )
     detail = (
         str(result.err) if isinstance(result.err, (CellExecutionError, CellTimeoutError)) else repr(result.err)
     )
