@@ -43,7 +43,7 @@ def test_cli_twice_gives_identical_files(tmp_path):
         assert res.returncode == 0, res.stderr
     cmp = filecmp.dircmp(tmp_path / "a", tmp_path / "b")
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert len(files) == 40 + 6 + 1 + 1 + 1  # images, 5 TSV + README, zip, hidden points, format stamp
+    assert len(files) == 40 + 7 + 1 + 1 + 1  # images, 5 TSV + CSV + README, zip, hidden points, format stamp
     for rel in files:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     assert not cmp.left_only and not cmp.right_only

@@ -5,6 +5,8 @@ must let us test). Every expected value is SPEC's: at the full size of 4,105 art
 counts; at the smoke size of 240 every kind of value must still be there.
 """
 
+import csv
+import io
 import re
 import zipfile
 
@@ -17,6 +19,7 @@ from course_utils.datasets.sample import write_sample
 FULL = 4105
 ARCHIVE = "WikiArt-Emotions"
 ALL, INFO, README = "WikiArt-Emotions-All.tsv", "WikiArt-info.tsv", "README.txt"
+ANSWERS = "WikiArt-annotations.csv"
 AG = {3: "WikiArt-Emotions-Ag3.tsv", 4: "WikiArt-Emotions-Ag4.tsv", 5: "WikiArt-Emotions-Ag5.tsv"}
 ANNOTATION_FILES = (ALL, *AG.values())
 TSV_FILES = (*ANNOTATION_FILES, INFO)
@@ -76,8 +79,8 @@ def scaled(sample, full_count: int) -> float:
 def test_the_archive_holds_the_files_in_one_folder(sample):
     with zipfile.ZipFile(sample["info"].zip_path) as zf:
         names = set(zf.namelist())
-    # SPEC's list, less WikiArt-annotations.csv (the per-annotator answers, which the sample does not make up)
-    assert names == {f"{ARCHIVE}/{name}" for name in (*TSV_FILES, README)}
+    # SPEC's list, with the per-annotator answers (made up to agree with the All file)
+    assert names == {f"{ARCHIVE}/{name}" for name in (*TSV_FILES, README, ANSWERS)}
 
 
 def test_annotation_files_have_the_72_columns_in_order(sample):
@@ -135,8 +138,8 @@ def test_utf8_without_bom(sample):
 
 
 def test_no_quoting(sample):
-    for name, data in sample["bytes"].items():
-        assert b'"' not in data, name
+    for name in (*TSV_FILES, README):  # the per-annotator file is a CSV: its multi-line fields are quoted
+        assert b'"' not in sample["bytes"][name], name
 
 
 def test_style_values_are_the_four_styles_and_two_combinations(sample):
@@ -264,3 +267,47 @@ def test_readme_is_built_like_the_official_one_and_disagrees_with_the_files_alik
     titles = set(sections(text))
     for title in ("Terms of Use", "Art pieces annotated", "Emotions", "Annotations", "Annotation Aggregation"):
         assert title in titles  # the official README's section titles
+
+
+def answers_by_hand(sample) -> tuple[dict, dict]:
+    """Votes and annotators per (scenario, artwork) in the per-annotator file, counted by hand: each scenario's
+    ``… piece j: ID`` and ``… piece j: emotions`` columns, one emotion per line, ``n`` for neutral, ``Other: …``
+    left out. Also each worker's artworks per scenario."""
+    rows = list(csv.reader(io.StringIO(sample["bytes"][ANSWERS].decode("utf-8"), newline="")))
+    head, body = rows[0], rows[1:]
+    votes, seen = {}, {}
+    for row in body:
+        cells = dict(zip(head, row))
+        for scope in SCOPES:
+            for j in range(1, 6):
+                ident = cells[f"{scope} piece {j}: ID"]
+                if not ident:
+                    continue
+                seen.setdefault((scope, cells["Worker ID"]), []).append(ident)
+                tally = votes.setdefault((scope, ident), {"n": 0} | dict.fromkeys(EMOTIONS, 0))
+                tally["n"] += 1
+                for line in cells[f"{scope} piece {j}: emotions"].split("\n"):
+                    if not line.startswith("Other: "):
+                        tally["neutral" if line == "n" else line] += 1
+    return votes, seen
+
+
+def test_per_annotator_answers_counted_by_hand_give_the_all_shares(sample):
+    votes, _ = answers_by_hand(sample)
+    for row in sample["tables"][ALL]:
+        for scope in SCOPES:
+            tally = votes[(scope, row["ID"])]
+            assert tally["n"] >= 10  # SPEC: each piece seen by at least ten annotators
+            for emotion in EMOTIONS:
+                written = float(row[f"{scope}: {emotion}"])
+                assert abs(tally[emotion] / tally["n"] - written) <= 0.0005 + 1e-12, (scope, row["ID"], emotion)
+
+
+def test_per_annotator_file_has_one_line_per_worker_of_up_to_five_pieces(sample):
+    data = sample["bytes"][ANSWERS]
+    _, seen = answers_by_hand(sample)
+    workers = {w for _, w in seen}
+    assert sorted(map(int, workers)) == list(range(1, len(workers) + 1))  # sequential worker IDs
+    assert data.endswith(b"\r\n") and data.count(b"\r\n") == len(workers) + 1  # CRLF between lines only
+    assert all(len(ids) <= 5 and len(set(ids)) == len(ids) for ids in seen.values())
+    assert not data.startswith(b"\xef\xbb\xbf")

@@ -17,21 +17,28 @@ import pandas as pd
 from course_utils.config.study import SEED
 
 
-def study_rmse(y_true, y_pred) -> float:
+def study_rmse(y_true, y_pred, sample_weight=None) -> float:
     """The study's metric: RMSE between true and predicted *class indices* (order-dependent, see chapter 10)."""
     y_true, y_pred = (
         np.asarray(y_true, dtype=float),
         np.asarray(y_pred, dtype=float),
     )
-    return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
+    return float(
+        np.sqrt(np.average((y_true - y_pred) ** 2, weights=sample_weight))
+    )
 
 
 #: The metrics a comparison leads with; per-class recall, time and size follow them in :func:`metrics_table`.
 HEADLINE = ["accuracy", "balanced accuracy", "macro-F1", "study RMSE"]
 
 
-def scores(y_true, y_pred, class_names: Sequence[str]) -> dict[str, float]:
-    """Accuracy next to the scores that survive imbalance, the study's RMSE and each class's recall (NaN: no images)."""
+def scores(
+    y_true, y_pred, class_names: Sequence[str], sample_weight=None
+) -> dict[str, float]:
+    """Accuracy next to the scores that survive imbalance, the study's RMSE and each class's recall (NaN: no images).
+
+    ``sample_weight`` weighs each prediction (e.g. 1/n for each of an artwork's n annotators, so that every
+    artwork counts once); None weighs them alike."""
     from sklearn.metrics import (  # deferred: scikit-learn is slow to import
         accuracy_score,
         balanced_accuracy_score,
@@ -51,21 +58,30 @@ def scores(y_true, y_pred, class_names: Sequence[str]) -> dict[str, float]:
         warnings.filterwarnings(
             "ignore", message="A single label was found"
         )
-        balanced = balanced_accuracy_score(y_true, y_pred)
+        balanced = balanced_accuracy_score(
+            y_true, y_pred, sample_weight=sample_weight
+        )
     recall = recall_score(
         y_true,
         y_pred,
         labels=range(len(class_names)),
         average=None,
         zero_division=np.nan,
+        sample_weight=sample_weight,
     )
     out = {
-        "accuracy": accuracy_score(y_true, y_pred),
+        "accuracy": accuracy_score(
+            y_true, y_pred, sample_weight=sample_weight
+        ),
         "balanced accuracy": balanced,
         "macro-F1": f1_score(
-            y_true, y_pred, average="macro", zero_division=0
+            y_true,
+            y_pred,
+            average="macro",
+            zero_division=0,
+            sample_weight=sample_weight,
         ),
-        "study RMSE": study_rmse(y_true, y_pred),
+        "study RMSE": study_rmse(y_true, y_pred, sample_weight),
     }
     out.update(
         {

@@ -38,6 +38,8 @@ from course_utils.config.study import SEED
 from course_utils.data import schema
 from course_utils.data.annotations import to_roman
 from course_utils.data.files import replace_folder, temporary_folder
+from course_utils.datasets import sample_annotators
+from course_utils.datasets.sample_annotators import write_annotators
 from course_utils.labels import emotion_table, presence
 
 DEFAULT_N = 600
@@ -47,7 +49,10 @@ DEFAULT_N = 600
 FORMAT = 4
 #: A hash of this generator's code: a cached sample that an edited generator would paint otherwise is made
 #: again too, even when nobody remembered to raise FORMAT.
-GENERATOR = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+GENERATOR = hashlib.sha256(
+    Path(__file__).read_bytes()
+    + Path(sample_annotators.__file__).read_bytes()
+).hexdigest()[:16]
 
 
 STAMP = "sample.json"
@@ -843,7 +848,7 @@ AgN: 1 where at least N x 10% chose it; neutral is 1 only where no other emotion
   WikiArt-Emotions-Ag3.tsv     1 where at least 30% of the annotators chose the emotion, else 0
   WikiArt-Emotions-Ag4.tsv     the same at 40%
   WikiArt-Emotions-Ag5.tsv     the same at 50%
-  (WikiArt-annotations.csv, the answers of each annotator, is not generated.)
+  WikiArt-annotations.csv      each annotator's answers (made up; counted, they give the All file)
 
 Tab-separated, one artwork per line.
 WikiArt-info.tsv columns: {info_columns}.
@@ -901,6 +906,7 @@ def _write_files(
         as_written(info_table(table, seed, base_url)),
         folder / schema.INFO_FILE,
     )
+    write_annotators(folder / schema.ANNOTATIONS_FILE, table, seed)
     (folder / schema.README_FILE).write_bytes(
         _readme(n, seed).replace("\n", "\r\n").encode("utf-8")
     )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from course_utils.labels import MERGED
+from course_utils.plots.ceiling_plots import Ceiling, draw_ceiling
 from course_utils.plots.figures import array_grid
 from course_utils.plots.style import PALETTE
 
@@ -44,10 +45,14 @@ def mistake_gallery(
 
 
 def error_rate_bars(
-    breakdown: pd.DataFrame, title: str, overall: float | None = None
+    breakdown: pd.DataFrame,
+    title: str,
+    overall: float | None = None,
+    ceiling: Ceiling = None,
 ):
     """Horizontal bars of each group's error rate with its 95 % interval and count (and the overall rate as
-    a dashed line)."""
+    a dashed line; the error rate of one annotator against the others, 1 − the ceiling's accuracy, as a solid
+    black one where given)."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
     n = len(breakdown)
@@ -67,6 +72,12 @@ def error_rate_bars(
         ax.axvline(
             overall, color=PALETTE[1], linestyle="--", label="all artworks"
         )
+    drawn = draw_ceiling(
+        ax, ceiling, "accuracy", vertical=True, error_rate=True
+    )
+    if drawn is not None:  # long entries: under the plot, not over bars
+        fig.legend(fontsize=9, loc="outside lower center")
+    elif overall is not None:
         ax.legend(fontsize=9, loc="best")
     ax.set(
         title=title,

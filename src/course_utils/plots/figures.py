@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
 
 from course_utils.labels import quadrant_of_point
+from course_utils.plots.ceiling_plots import Ceiling, draw_ceiling, who
 from course_utils.plots.style import PALETTE, QUADRANT_COLOURS, SEQUENTIAL
 
 
@@ -201,8 +202,18 @@ def va_predictions(
     return fig
 
 
-def grouped_bars(table, title: str, xlabel: str, ylabel: str, ylim=(0, 1)):
-    """One group of bars per row of a table, one bar (and colour) per column, each bar labelled with its value."""
+def grouped_bars(
+    table,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    ylim=(0, 1),
+    ceiling: Ceiling = None,
+    ceiling_metric: str = "{}",
+):
+    """One group of bars per row of a table, one bar (and colour) per column, each bar labelled with its value;
+    where given, the human ceiling over each group as a black segment (its metric: ``ceiling_metric`` with the
+    row's name, e.g. ``"F1 {}"`` for rows named by quadrant)."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
     n_rows, n_cols = table.shape
@@ -220,6 +231,14 @@ def grouped_bars(table, title: str, xlabel: str, ylabel: str, ylim=(0, 1)):
             label=str(column),
         )
         ax.bar_label(bars, fmt="%.2f", fontsize=8)
+    for i, row in enumerate(table.index):
+        draw_ceiling(
+            ax,
+            ceiling,
+            ceiling_metric.format(row),
+            span=(i - 0.45, i + 0.45),
+            label=i == 0 and who(getattr(ceiling, "estimated", False)),
+        )
     ax.set_xticks(np.arange(n_rows), [str(i) for i in table.index])
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, ylim=ylim)
     ax.legend(

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from course_utils.analysis.metrics import confusion, short_name
+from course_utils.plots.ceiling_plots import Ceiling, draw_ceiling, who
 from course_utils.plots.style import PALETTE
 
 
@@ -145,8 +146,10 @@ def plot_comparison(
     table: pd.DataFrame,
     metric: str = "balanced accuracy",
     title: str | None = None,
+    ceiling: Ceiling = None,
 ):
-    """One bar per model for a metric of :func:`metrics_table`, with each baseline as a horizontal line."""
+    """One bar per model for a metric of :func:`metrics_table`, with each baseline as a horizontal line, and the
+    human ceiling (:func:`course_utils.analysis.ceiling.human_ceiling`) as a solid black one where given."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
     if metric not in table.columns:
@@ -179,19 +182,23 @@ def plot_comparison(
             linewidth=2,
             label=f"{label.removeprefix('baseline: ')}: {row[metric]:.2f}",
         )
+    top = draw_ceiling(ax, ceiling, metric)
     ax.set_xticks(range(len(bars)), bars.index, rotation=20, ha="right")
     ax.set(
         xlabel="model",
         ylabel=metric,
         title=title or f"{metric} on the validation images",
     )
-    ax.set_ylim(0, 1.12 * max(float(table[metric].max()), 1e-9))
-    if is_baseline.any():
+    highest = max(float(table[metric].max()), top or 0.0, 1e-9)
+    ax.set_ylim(0, 1.12 * highest)
+    if is_baseline.any() or top is not None:
         ax.legend(
             fontsize=9,
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
-            title="baselines (lines)",
+            title="baselines and human ceiling (lines)"
+            if top is not None
+            else "baselines (lines)",
         )
     return fig
 
@@ -200,11 +207,13 @@ def plot_split_gap(
     per_seed: pd.DataFrame,
     metrics: Sequence[str] = ("accuracy", "balanced accuracy", "macro-F1"),
     title: str | None = None,
+    ceiling: Ceiling = None,
 ):
     """Test scores of the same model on two (or more) kinds of split:
     one bar per split and metric (the mean over seeds), each seed's score
-    as a dot on its bar. ``per_seed``: rows (split, seed), as
-    :func:`~course_utils.analysis.metrics.scores_by_seed` gives."""
+    as a dot on its bar, and the human ceiling of each metric as a black
+    segment over its group where given. ``per_seed``: rows (split, seed),
+    as :func:`~course_utils.analysis.metrics.scores_by_seed` gives."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
     missing = [m for m in metrics if m not in per_seed.columns]
@@ -240,13 +249,26 @@ def plot_split_gap(
             ax.annotate(
                 f"{value:.2f}", (xi, value), ha="center", va="bottom"
             )
+    tops = [
+        draw_ceiling(
+            ax,
+            ceiling,
+            m,
+            span=(j - 0.45, j + 0.45),
+            label=j == 0 and who(getattr(ceiling, "estimated", False)),
+        )
+        for j, m in enumerate(metrics)
+    ]
     ax.set_xticks(range(len(metrics)), list(metrics))
     ax.set(
         xlabel="metric (on each split's own test images)",
         ylabel="score (bar: mean over seeds; dots: each seed)",
         title=title or "The same model on two kinds of split",
     )
-    top = float(per_seed[list(metrics)].to_numpy().max())
+    top = max(
+        [float(per_seed[list(metrics)].to_numpy().max())]
+        + [t for t in tops if t is not None]
+    )
     ax.set_ylim(0, 1.15 * max(top, 1e-9))
     ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

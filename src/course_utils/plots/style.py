@@ -40,6 +40,16 @@ QUADRANT_COLOURS = {
 
 SEQUENTIAL = "viridis"  # perceptually uniform and colour-blind safe
 
+
+#: How the human ceiling is drawn on every figure (plots/ceiling_plots.py): a solid black line, apart from the
+#: baselines' coloured dashed ones.
+CEILING_LINE = {
+    "color": "#000000",
+    "linestyle": "-",
+    "linewidth": 2.2,
+    "alpha": 0.85,
+}
+
 _checked_figures: weakref.WeakSet = (
     weakref.WeakSet()
 )  # figures already checked, so each is reported once

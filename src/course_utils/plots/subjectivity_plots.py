@@ -23,6 +23,7 @@ from course_utils.analysis.subjectivity import (
 from course_utils.config.study import THRESHOLD
 from course_utils.data.schema import EMOTIONS
 from course_utils.labels import CLASS_NAMES
+from course_utils.plots.ceiling_plots import Ceiling, draw_ceiling
 from course_utils.plots.metric_plots import plot_confusions
 from course_utils.plots.style import PALETTE
 
@@ -84,9 +85,11 @@ def plot_group_accuracy(
     tables: Mapping[str, pd.DataFrame],
     title: str = "Accuracy per group",
     part: str = "test",
+    ceiling: Ceiling = None,
 ):
     """One panel per grouping: accuracy with its 95 % interval, the majority-class share as a marker, n per bar
-    (``part``: which images were scored, for the axis label)."""
+    (``part``: which images were scored, for the axis label), and the human ceiling's accuracy as a black line
+    where given."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
     fig, axes = plt.subplots(
@@ -125,6 +128,7 @@ def plot_group_accuracy(
             zorder=3,
             label="majority-class share",
         )
+        draw_ceiling(ax, ceiling, "accuracy")
         ax.set_xticks(
             x,
             [
