@@ -1,6 +1,7 @@
 """The GitHub Actions workflows: valid YAML, standard actions, and the commands they run exist."""
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,50 @@ def test_tests_workflow_runs_the_suite_with_chromium():
     assert workflow["jobs"]["tests"]["container"].startswith("python:3.13"), (
         "Debian's chromium, Python 3.13 (Colab's)"
     )
+
+
+REFERENCE_STEP = "Reference results on the real data (quick)"
+
+
+def reference_step(tmp_path: Path, status: int, committed: bool = False) -> subprocess.CompletedProcess:
+    """Run the book workflow's reference step as GitHub runs a step (bash -e -o pipefail), in a folder where
+    `.venv/bin/python` is a stand-in that records its arguments and exits with ``status``."""
+    build = load("book.yml")["jobs"]["build"]
+    (step,) = [s for s in build["steps"] if s.get("name") == REFERENCE_STEP]
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\necho "$@" > called\nexit {status}\n')
+    python.chmod(0o755)
+    if committed:
+        (tmp_path / "book" / "reference").mkdir(parents=True)
+        (tmp_path / "book" / "reference" / "results.json").write_text("{}")
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_book_workflow_runs_the_reference_command_before_the_build():
+    names = [s.get("name", "") for s in load("book.yml")["jobs"]["build"]["steps"]]
+    assert names.index(REFERENCE_STEP) < next(i for i, n in enumerate(names) if n.startswith("Build the book"))
+    assert names.index("Set up the course (Colab's runtime and the package)") < names.index(REFERENCE_STEP)
+
+
+@pytest.mark.parametrize(("status", "step_status"), [(0, 0), (3, 0), (2, 2), (1, 1)])
+def test_an_unreachable_archive_does_not_stop_the_publication_but_an_error_does(tmp_path, status, step_status):
+    res = reference_step(tmp_path, status)
+    assert res.returncode == step_status, res.stdout + res.stderr
+    called = (tmp_path / "called").read_text().split()
+    assert called[:3] == ["-m", "course_utils", "reference"]
+    assert called[called.index("--profile") + 1] == "quick" and called[called.index("--data") + 1] == "wikiart"
+    assert called[called.index("--out") + 1] == "book/reference/results.json"
+    assert ("::warning title=No reference run::" in res.stdout) == (status == 3)
+
+
+def test_a_committed_reference_file_is_kept(tmp_path):
+    res = reference_step(tmp_path, status=2, committed=True)
+    assert res.returncode == 0 and not (tmp_path / "called").exists()
+    assert (tmp_path / "book" / "reference" / "results.json").read_text() == "{}"
+    assert "is committed; it is kept" in res.stdout

@@ -6,11 +6,19 @@ User errors end with exit code 2 and one specific line on stderr, never a traceb
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
 from pathlib import Path
 
+from course_utils.analysis.reference_file import (
+    REPOSITORY_PATH,
+    duration,
+    write_results,
+)
+from course_utils.config.profiles import PROFILES
+from course_utils.config.settings import get_settings
 from course_utils.config.study import IMAGE_SIZE, SEED, THRESHOLD
 from course_utils.data import schema
 from course_utils.data.annotations import (
@@ -26,12 +34,26 @@ from course_utils.data.fetch import MAX_WORKERS
 from course_utils.data.images import RESIZE_POLICIES
 from course_utils.datasets.prepare import prepare
 from course_utils.datasets.sample import write_sample
-from course_utils.datasets.source import archive_url
+from course_utils.datasets.session import open_session
+from course_utils.datasets.source import (
+    archive_url,
+    available,
+    resolve_source,
+)
 from course_utils.labels import class_counts, label_table
 
 
 class UserError(Exception):
     """A mistake in the command's input: reported as one line, exit code 2."""
+
+
+class Unreachable(Exception):
+    """The real data cannot be had now (offline, or the archive's host does not answer): one line, exit code 3,
+    so that a script (the book's workflow) can tell it from an error."""
+
+
+#: The exit code of :class:`Unreachable`.
+UNREACHABLE = 3
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -173,6 +195,64 @@ def cmd_download(args: argparse.Namespace) -> int:
         return 130
     print(report.summary())
     return 1 if report.stopped else 0
+
+
+def results_path(text: str) -> Path:
+    """Where the results file goes: a ``.json`` file, not a folder."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a folder; name the .json file to write"
+        )
+    if path.suffix != ".json":
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the results file must end in .json"
+        )
+    return path
+
+
+def seed_arg(text: str) -> int:
+    """A seed NumPy and TensorFlow accept: a whole number in 0 … 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"seed {text!r} is not a whole number"
+        ) from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"seed {value} is outside 0 … {2**32 - 1}"
+        )
+    return value
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    """Run a profile on a data source and write the reference-results file (numbers only)."""
+
+    settings = get_settings()
+    settings = dataclasses.replace(
+        settings,
+        data=args.data,
+        profile=args.profile,
+        seed=settings.seed if args.seed is None else args.seed,
+    )
+    if not available(resolve_source(settings)):
+        raise Unreachable(
+            f"the archive at {archive_url()} cannot be reached and the data folder holds no copy: "
+            "no reference run on the real data (try again online, or --data sample for a test)"
+        )
+    from course_utils.analysis.reference import (
+        reference_results,  # deferred: training loads TensorFlow (seconds)
+    )
+
+    command = f"course-utils reference --profile {args.profile} --data {args.data} --seed {settings.seed}"
+    doc = reference_results(open_session(settings), command=command)
+    path = write_results(doc, args.out)
+    print(
+        f"wrote {path} ({path.stat().st_size:,} bytes): {doc['about']['data']} data, profile "
+        f"{args.profile}, seed {settings.seed}, in {duration(doc['run']['seconds'])}"
+    )
+    return 0
 
 
 def threshold_arg(text: str) -> float:
@@ -336,6 +416,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask again for images an earlier run found gone for good (HTTP 404 …)",
     )
     p.set_defaults(func=cmd_download)
+
+    p = sub.add_parser(
+        "reference",
+        help="run a profile on the real data (or the sample) and write the reference-results file",
+        description="Train the study's five models on the artist-grouped split and the study's split, score them "
+        "beside the baselines (the chosen one on test, with intervals) and write the numbers as JSON, with the "
+        "environment, seeds, data coverage and time. No image, annotation, title, artist or URL is written. "
+        f"Exit code {UNREACHABLE}: the real data cannot be reached.",
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        type=results_path,
+        help=f"the .json file to write (the book's page reads {REPOSITORY_PATH})",
+    )
+    p.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="full",
+        help="full (the study's budget; a GPU), quick or smoke (seconds: tests); default full",
+    )
+    p.add_argument(
+        "--data",
+        choices=("wikiart", "sample"),
+        default="wikiart",
+        help="wikiart (the real data, downloaded: needs the internet) or sample (the generated one: tests; "
+        "its numbers are not WikiArt results); default wikiart",
+    )
+    p.add_argument(
+        "--seed",
+        type=seed_arg,
+        default=None,
+        help=f"seed of the splits, training and bootstrap (default COURSE_SEED, else {SEED})",
+    )
+    p.set_defaults(func=cmd_reference)
     return parser
 
 
@@ -345,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except Unreachable as err:
+        print(f"course-utils {args.command}: {err}", file=sys.stderr)
+        return UNREACHABLE
     except (
         UserError,
         AnnotationError,

@@ -3,6 +3,7 @@
 ``metrics`` (classifier scores and baselines), ``uncertainty`` (bootstrap intervals, paired tests, per-class
 numbers marked where too few images), ``scores`` (regression and multi-label), ``study`` (the study's reported
 numbers beside ours), ``subjectivity`` (agreement, calibration, groups), ``retrieval`` (finding art by emotion),
-``saliency`` (Grad-CAM, occlusion) and ``errors`` (the mistakes and where they fall). The ``plots`` layer draws
+``saliency`` (Grad-CAM, occlusion) ``errors`` (the mistakes and where they fall) and ``reference``/``reference_file`` (the reference results of one
+run, and their file). The ``plots`` layer draws
 what these return.
 """

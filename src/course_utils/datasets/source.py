@@ -112,3 +112,13 @@ def prepared_is_current(out: Path, source: Source) -> bool:
     return not set(image_files(source.images_dir)).intersection(
         done.get("missing", [])
     )
+
+
+def available(source: Source) -> bool:
+    """Whether a source's data can be had now: the sample always (it is generated), the real data when its
+    archive is in the data folder or the archive's host answers (a cheap test before hours of work)."""
+    return (
+        source.is_sample
+        or (source.archive_dir / schema.ALL_FILE).is_file()
+        or reachable(archive_url())
+    )
