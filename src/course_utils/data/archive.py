@@ -162,7 +162,7 @@ def members(
             f"(expected {EXPECTED})"
         )
     files = [
-        i for i in infos if not i.is_dir() and not _is_clutter(i.filename)
+        i for i in infos if not i.is_dir() and not is_clutter(i.filename)
     ]
     folders = {
         os.path.dirname(i.filename)
@@ -217,7 +217,7 @@ def check_member(info: zipfile.ZipInfo, label: str) -> None:
         )
 
 
-def _is_clutter(name: str) -> bool:
+def is_clutter(name: str) -> bool:
     """macOS and editor leftovers that zips made by hand often carry (``__MACOSX/``, ``._x``, ``.DS_Store``)."""
     parts = name.replace("\\", "/").split("/")
     return "__MACOSX" in parts or parts[-1].startswith(".")
