@@ -269,3 +269,19 @@ def test_a_two_emotion_artwork_under_the_lexicon_worked_by_hand(tmp_path):
     want_v = 0.5 * (2 * entries["fear"][0] - 1) + 0.3 * (2 * entries["love"][0] - 1)
     want_a = 0.5 * (2 * entries["fear"][1] - 1) + 0.3 * (2 * entries["love"][1] - 1)
     np.testing.assert_allclose(got, [want_v, want_a])
+
+
+def test_the_download_command_fetches_the_lexicon_on_request(tmp_path, monkeypatch, capsys):
+    from course_utils.cli import main
+
+    with sample_server(tmp_path / "site", n=12, seed=4) as server:
+        monkeypatch.setenv("COURSE_LEXICON_URL", server.lexicon_url)
+        args = ["download", "--out", str(tmp_path / "data"), "--archive-url", server.archive_url, "--no-images"]
+        assert main([*args, "--lexicon"]) == 1  # nothing served yet: one line, exit 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "could not download the NRC VAD lexicon: HTTP 404" in err
+        write_standin_lexicon(server.root)
+        assert main([*args, "--lexicon"]) == 0
+        assert "NRC VAD lexicon in NRC-VAD-Lexicon/NRC-VAD-Lexicon.txt" in capsys.readouterr().out
+        assert main(args) == 0 and server.hits[LEXICON_ZIP] == 2  # not asked for without --lexicon
+    assert lexicon_path(tmp_path / "data").read_text() == standin_lexicon_text()

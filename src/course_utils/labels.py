@@ -284,15 +284,19 @@ def class_counts(classes: pd.Series) -> tuple[dict[str, int], int]:
 def va_targets(
     shares: pd.DataFrame, coordinates: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Per-artwork valence and arousal from the emotion shares: the share-weighted sum of the emotions'
-    coordinates, divided by the total share only where that total exceeds 1 (NaN where there are no shares).
+    """Per-artwork valence and arousal from the emotion shares: the
+    share-weighted sum of the emotions' coordinates, divided by the total
+    share only where that total exceeds 1 (NaN where there are no shares).
 
-    The origin is the point of no feeling: votes for none of the 20 emotions leave the point there, so an artwork
-    chosen as happy by 10 % of its annotators lands a tenth of the way to happiness and one chosen by 90 % nine
-    tenths of the way (a mean would put both at happiness). Where annotators chose several emotions each, the
-    shares add up to more than 1 and the sum is divided by that total, so the point stays inside the plane: it is
-    then the share-weighted mean. ``coordinates``: one row per emotion with ``valence`` and ``arousal`` (e.g.
-    :func:`emotion_coordinates`' table); by default the committed placements."""
+    The origin is the point of no feeling: votes for none of the 20
+    emotions leave the point there, so an artwork chosen as happy by 10 %
+    of its annotators lands a tenth of the way to happiness and one chosen
+    by 90 % nine tenths of the way (a mean would put both at happiness).
+    Where annotators chose several emotions each, the shares add up to more
+    than 1 and the sum is divided by that total, so the point stays inside
+    the plane: it is then the share-weighted mean. ``coordinates``: one row
+    per emotion with ``valence`` and ``arousal`` (e.g. the table of
+    :func:`emotion_coordinates`); by default the committed placements."""
     table = emotion_table() if coordinates is None else coordinates
     missing = [e for e in EMOTIONS if e not in table.index]
     if missing:

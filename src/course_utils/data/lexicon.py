@@ -18,13 +18,12 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Mapping
 
 import pandas as pd
 
-from course_utils.data.archive import is_clutter, sweep_stale
+from course_utils.data.archive import ZIP_ERRORS, is_clutter, sweep_stale
 from course_utils.data.fetch import Fetcher, FetchError
 from course_utils.data.files import atomic_path
 
@@ -237,13 +236,7 @@ def _member_bytes(zip_path: Path, label: str) -> bytes:
                     f"{MAX_FILE_BYTES} a lexicon of words needs"
                 )
             return zf.read(found[0])
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        NotImplementedError,
-        RuntimeError,
-    ) as err:
+    except ZIP_ERRORS as err:
         raise LexiconError(
             f"{label}: corrupt zip archive ({err})"
         ) from None
