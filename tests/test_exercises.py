@@ -409,7 +409,7 @@ ALTERNATIVES = {
     "ex-11-1": [lambda: __import__("keras_tuner").Objective("val_balanced_accuracy", "max")],
     "ex-11-2": [lambda: np.int64(200), lambda: 200.0, lambda: 5 * 2 * 20],
     "ex-11-4": [lambda: np.int64(0), lambda: 0.0, lambda: max(20 - 3 * 8, 0)],
-    "ex-12-1": [lambda: (0.6 * 0.8 + 0.3 * -0.7) / 0.9, lambda: 0.3, lambda: np.float32(0.3), lambda: 0.30],
+    "ex-12-1": [lambda: 0.6 * 0.8 + 0.3 * -0.7, lambda: 0.27, lambda: np.float32(0.27), lambda: 0.270],
     "ex-12-2": [lambda: 0, lambda: np.int64(0), lambda: -0.0, lambda: 1e-12, lambda: np.float32(0.0)],
     "ex-12-5": [
         lambda: [layers.Dense(2)],

@@ -25,9 +25,9 @@ SHARES = shares_frame(
         "a" * 24: {
             "happiness": 0.6,
             "sadness": 0.3,
-        },  # valence (0.48 - 0.21) / 0.9 = 0.3, arousal (0.27 - 0.135) / 0.9
+        },  # shares add up to 0.9, so no division: valence 0.48 - 0.21 = 0.27, arousal 0.27 - 0.135 = 0.135
         "b" * 24: {"anger": 0.5, "love": 0.5},  # valence (-0.6 + 0.75) / 2 = 0.075, arousal (0.7 + 0.3) / 2 = 0.5
-        "c" * 24: {"neutral": 0.7},  # exactly neutral's point (0, -0.5)
+        "c" * 24: {"neutral": 0.7},  # 0.7 of the way to neutral's point (0, -0.5): (0, -0.35)
     }
 )
 IDS = list(SHARES.index)
@@ -56,7 +56,7 @@ def tiny_split(n_train=3, size=32) -> Split:
 def test_targets_from_hand_made_shares():
     split = tiny_split()
     va = heads.va_split(split, hand_table())
-    np.testing.assert_allclose(va.y_train, [[0.3, 0.15], [0.075, 0.5], [0.0, -0.5]], atol=1e-6)
+    np.testing.assert_allclose(va.y_train, [[0.27, 0.135], [0.075, 0.5], [0.0, -0.35]], atol=1e-6)
     np.testing.assert_allclose(va.y_val, va.y_train[:2])
     assert va.y_train.dtype == np.float32
     assert va.x_train is split.x_train and va.train_ids == split.train_ids  # same images, other targets

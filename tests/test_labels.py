@@ -15,6 +15,7 @@ from course_utils.data.annotations import read_table, shares
 from course_utils.datasets.sample import write_sample
 from course_utils.labels import (
     CLASS_NAMES,
+    COURSE_PLACEMENT,
     QUADRANTS,
     class_counts,
     class_names_of,
@@ -23,6 +24,7 @@ from course_utils.labels import (
     grouping_table,
     label_sweep,
     label_table,
+    mean_va_targets,
     merge_melancholy,
     presence,
     quadrant_flags,
@@ -256,17 +258,51 @@ def test_class_names_of_merged_flags():
 # --- valence-arousal targets -----------------------------------------------------------------------------------
 
 
-def test_va_targets_are_share_weighted_means_of_the_coordinates():
-    coords = emotion_table()[["valence", "arousal"]]
-    rows = {"happy": {"happiness": 0.7}, "mixed": {"happiness": 0.6, "sadness": 0.2}, "nothing": {}}
+def test_va_targets_keep_the_votes_intensity_worked_by_hand():
+    # the committed placements: happiness (0.80, 0.45), sadness (-0.70, -0.45), love (0.75, 0.30)
+    rows = {
+        "weak": {"happiness": 0.1},
+        "strong": {"happiness": 0.9},
+        "mixed": {"happiness": 0.6, "sadness": 0.2},
+        "crowded": {"happiness": 0.9, "love": 0.6, "sadness": 0.5},
+        "nothing": {},
+    }
     va = va_targets(shares_frame(rows))
-    np.testing.assert_allclose(va.loc["happy"], coords.loc["happiness"])  # one emotion: exactly its point
-    expected = (0.6 * coords.loc["happiness"] + 0.2 * coords.loc["sadness"]) / 0.8
-    np.testing.assert_allclose(va.loc["mixed"], expected)
-    np.testing.assert_allclose(
-        va.loc["mixed"], [(0.6 * 0.80 + 0.2 * -0.70) / 0.8, (0.6 * 0.45 + 0.2 * -0.45) / 0.8]
-    )
+    # shares adding up to at most 1: the plain share-weighted sum, the rest of the votes at the origin
+    np.testing.assert_allclose(va.loc["weak"], [0.08, 0.045])
+    np.testing.assert_allclose(va.loc["strong"], [0.72, 0.405])
+    # 0.6 * 0.80 + 0.2 * -0.70 = 0.34; 0.6 * 0.45 + 0.2 * -0.45 = 0.18
+    np.testing.assert_allclose(va.loc["mixed"], [0.34, 0.18])
+    # shares adding up to 2.0: the sum divided by 2, i.e. the weighted mean
+    # (0.72 + 0.45 - 0.35) / 2 = 0.41; (0.405 + 0.18 - 0.225) / 2 = 0.18
+    np.testing.assert_allclose(va.loc["crowded"], [0.41, 0.18])
     assert va.loc["nothing"].isna().all()
+
+
+def test_the_mean_rule_puts_a_weak_and_a_strong_vote_at_the_same_point():
+    rows = {"weak": {"happiness": 0.1}, "strong": {"happiness": 0.9}, "mixed": {"happiness": 0.6, "sadness": 0.2}}
+    mean = mean_va_targets(shares_frame(rows))
+    np.testing.assert_allclose(mean.loc["weak"], [0.80, 0.45])
+    np.testing.assert_allclose(mean.loc["strong"], [0.80, 0.45])
+    np.testing.assert_allclose(mean.loc["mixed"], [(0.48 - 0.14) / 0.8, (0.27 - 0.09) / 0.8])
+
+
+def test_va_targets_use_the_coordinates_they_are_given():
+    coords = emotion_table()[["valence", "arousal"]].copy()
+    coords.loc["happiness"] = [0.5, -0.5]
+    va = va_targets(shares_frame({"a": {"happiness": 0.4, "anger": 0.2}}), coords)
+    np.testing.assert_allclose(va.loc["a"], [0.4 * 0.5 + 0.2 * -0.60, 0.4 * -0.5 + 0.2 * 0.70])
+    with pytest.raises(ValueError, match="coordinates missing for: happiness"):
+        va_targets(shares_frame({"a": {"happiness": 0.4}}), coords.drop(index="happiness"))
+
+
+def test_every_committed_coordinate_names_its_source_and_lexicon_word():
+    table = emotion_table()
+    assert (table["source"] == COURSE_PLACEMENT).all()  # no committed value claims to be measured
+    assert table.loc["agreeableness", "lexicon_word"] == "agreeable"  # the lexicon has no "agreeableness"
+    assert table.loc["disagreeableness", "lexicon_word"] == "disagreeable"
+    others = table.drop(index=["agreeableness", "disagreeableness"])
+    assert (others["lexicon_word"] == others.index).all()  # the other 18 are looked up as they are
 
 
 # --- on a generated sample -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Every chapter survives link rot: the real data's annotations with most of their image links dead.
 
 WikiArt's image URLs of 2018 are largely dead for a reader today (254 of 4,105 images could be fetched in one try).
-Here a local server (:mod:`course_utils.datasets.localserver`) stands in for the archive's site and WikiArt's image hosts:
+Here a local server (:mod:`course_utils.datasets.localserver`) stands in for the archive's site, WikiArt's image hosts
+and the NRC VAD lexicon's site (with a made-up lexicon):
 it serves a generated sample with ``DEAD_SHARE`` of its image links answering 404. Every chapter of ``_toc.yml``
 then runs with ``COURSE_DATA=wikiart`` pointed at that server, in a fresh data folder (one per pytest-xdist worker),
 through the machinery ``jupyter-book build`` uses (tools/bookexec.py: the calls myst-nb makes), and must not stall.
@@ -22,7 +23,7 @@ import pytest
 
 from course_utils.config.profiles import budget
 from course_utils.datasets import coverage
-from course_utils.datasets.localserver import serve_sample
+from course_utils.datasets.localserver import serve_sample, write_standin_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -65,6 +66,7 @@ def rotten_site(tmp_path_factory, pytestconfig):
         server = serve_sample(
             tmp_path_factory.mktemp("rotten-site") / "site", n=SAMPLE_N, seed=123, dead_share=DEAD_SHARE
         )
+        write_standin_lexicon(server.root)  # the NRC VAD lexicon's site, with a made-up lexicon
         pytestconfig.add_cleanup(server.stop)
         _SITE["site"] = server, tmp_path_factory.mktemp("rotten-data")
     return _SITE["site"]
@@ -89,6 +91,7 @@ def check_chapter(path: Path, rotten_site, monkeypatch) -> None:
     env = {
         "COURSE_DATA": "wikiart",
         "COURSE_ARCHIVE_URL": server.archive_url,
+        "COURSE_LEXICON_URL": server.lexicon_url,
         "COURSE_PROFILE": "smoke",
         "COURSE_DATA_DIR": str(data_dir),
         "COURSE_CHECK_FIGURES": "1",

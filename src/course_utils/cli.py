@@ -32,12 +32,14 @@ from course_utils.data.archive import extract_archive
 from course_utils.data.download import download_all
 from course_utils.data.fetch import MAX_WORKERS
 from course_utils.data.images import RESIZE_POLICIES
+from course_utils.data.lexicon import LexiconError, fetch_lexicon
 from course_utils.datasets.prepare import prepare
 from course_utils.datasets.sample import write_sample
 from course_utils.datasets.session import open_session
 from course_utils.datasets.source import (
     archive_url,
     available,
+    lexicon_url,
     resolve_source,
 )
 from course_utils.labels import class_counts, label_table
@@ -194,6 +196,13 @@ def cmd_download(args: argparse.Namespace) -> int:
         )
         return 130
     print(report.summary())
+    if args.lexicon:
+        try:
+            path = fetch_lexicon(args.out, lexicon_url())
+        except LexiconError as err:
+            print(f"course-utils download: {err}", file=sys.stderr)
+            return 1
+        print(f"NRC VAD lexicon in {path.parent.name}/{path.name}")
     return 1 if report.stopped else 0
 
 
@@ -414,6 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--retry-failed",
         action="store_true",
         help="ask again for images an earlier run found gone for good (HTTP 404 …)",
+    )
+    p.add_argument(
+        "--lexicon",
+        action="store_true",
+        help="also fetch the NRC VAD lexicon (COURSE_LEXICON_URL or the official address) for the "
+        "valence-arousal targets `prepare` writes",
     )
     p.set_defaults(func=cmd_download)
 

@@ -1,7 +1,8 @@
 """Finding art by emotion (chapter 14): embed artworks with a trained model, query them the way people ask.
 
 A query is a quadrant ("something calm"), an emotion word ("sadness", placed by its valence–arousal
-coordinates in :func:`course_utils.labels.emotion_table`) or an example image ("more like this one").
+coordinates: those the gallery's targets were made with, recorded in its prepared folder) or an example image
+("more like this one").
 Word and quadrant queries rank the gallery by the distance of each artwork's *predicted* valence–arousal point
 to the query's point; example queries rank by the cosine similarity of the model's penultimate-layer features.
 An artwork counts as relevant when it carries the query's quadrant flag, and precision@k is compared with random
@@ -13,7 +14,7 @@ with test images of an index of the training part (no artist in both); the ``*_i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -24,6 +25,7 @@ from course_utils.analysis.uncertainty import bootstrap_statistic
 from course_utils.config.study import SEED
 from course_utils.datasets import coverage
 from course_utils.datasets.coverage import print_warning
+from course_utils.datasets.prepare import read_coordinates
 from course_utils.labels import QUADRANTS, emotion_table, quadrant_of_point
 
 #: The caption of an artwork whose shares give it no class.
@@ -45,6 +47,8 @@ class Gallery:
     )  # the four quadrant flags (bool), index = artwork ID
     classes: list[str]
     true_points: np.ndarray  # the targets from the emotion shares
+    #: the emotions' coordinates the targets were made with (word and quadrant queries use them)
+    coordinates: pd.DataFrame = field(default_factory=emotion_table)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -83,7 +87,8 @@ def build_gallery(
     batch_size: int = 64,
     flat: bool = False,
 ) -> Gallery:
-    """Embed images with a valence–arousal model; flags, classes and paths come from ``labels.csv``.
+    """Embed images with a valence–arousal model; flags, classes and paths come from ``labels.csv``, the
+    coordinates from ``folder``'s record of them (the committed placements where it has none).
 
     ``flat``: the images lie in ``folder`` itself (every artwork's,
     :mod:`course_utils.datasets.artworks`), not in class folders; an
@@ -93,6 +98,7 @@ def build_gallery(
         images, batch_size=batch_size, verbose=0
     )
     rows = table.loc[list(ids)]
+    recorded = read_coordinates(folder)
     classes = [str(c) if pd.notna(c) else NO_CLASS for c in rows["class"]]
     paths = [
         Path(folder) / f"{i}.jpg" if flat else Path(folder) / c / f"{i}.jpg"
@@ -106,12 +112,18 @@ def build_gallery(
         flags=rows[list(QUADRANTS)].astype(bool),
         classes=classes,
         true_points=rows[["valence", "arousal"]].to_numpy(dtype=float),
+        coordinates=(
+            emotion_table() if recorded is None else recorded.table
+        ),
     )
 
 
-def emotion_point(word: str) -> np.ndarray:
-    """The valence–arousal coordinates of one of the 20 emotion words."""
-    table = emotion_table()
+def emotion_point(
+    word: str, coordinates: pd.DataFrame | None = None
+) -> np.ndarray:
+    """The valence–arousal coordinates of one of the 20 emotion words (in ``coordinates``, e.g. a gallery's; by
+    default the committed placements)."""
+    table = emotion_table() if coordinates is None else coordinates
     key = word.strip().lower()
     if key not in table.index:
         raise KeyError(
@@ -126,15 +138,19 @@ def emotion_quadrant(word: str) -> str:
     return str(emotion_table().loc[word.strip().lower(), "quadrant"])
 
 
-def quadrant_point(quadrant: str) -> np.ndarray:
-    """A quadrant's query point: the mean coordinates of the emotions the study puts in it."""
+def quadrant_point(
+    quadrant: str, coordinates: pd.DataFrame | None = None
+) -> np.ndarray:
+    """A quadrant's query point: the mean coordinates of the emotions the study puts in it (in ``coordinates``;
+    by default the committed placements)."""
     if quadrant not in QUADRANTS:
         raise KeyError(
             f"unknown quadrant {quadrant!r}; use one of: {', '.join(QUADRANTS)}"
         )
-    table = emotion_table()
+    table = emotion_table() if coordinates is None else coordinates
+    study = emotion_table()["quadrant"]
     return (
-        table.loc[table["quadrant"] == quadrant, ["valence", "arousal"]]
+        table.loc[study[study == quadrant].index, ["valence", "arousal"]]
         .mean()
         .to_numpy(dtype=float)
     )
@@ -212,7 +228,9 @@ def quadrant_precision(
     rows = {}
     for quadrant in QUADRANTS:
         relevant = query_relevance(gallery, quadrant)
-        ranking = rank_by_point(gallery.points, quadrant_point(quadrant))
+        ranking = rank_by_point(
+            gallery.points, quadrant_point(quadrant, gallery.coordinates)
+        )
         rows[quadrant] = {
             "relevant in gallery": int(relevant.sum()),
             f"best possible@{k}": min(int(relevant.sum()), shown) / shown,
@@ -297,10 +315,10 @@ def warn_small_gallery(
 def query(gallery: Gallery, text: str) -> tuple[np.ndarray, str]:
     """Rank the gallery for a quadrant name or an emotion word; returns the ranking and the quadrant it asks for."""
     if text in QUADRANTS:
-        return rank_by_point(gallery.points, quadrant_point(text)), text
-    return rank_by_point(
-        gallery.points, emotion_point(text)
-    ), emotion_quadrant(text)
+        point = quadrant_point(text, gallery.coordinates)
+        return rank_by_point(gallery.points, point), text
+    point = emotion_point(text, gallery.coordinates)
+    return rank_by_point(gallery.points, point), emotion_quadrant(text)
 
 
 def quadrant_precision_intervals(
@@ -316,7 +334,9 @@ def quadrant_precision_intervals(
             "the gallery is empty: there is no artwork to retrieve"
         )
     flags = gallery.flags[list(QUADRANTS)].to_numpy(dtype=bool)
-    queries = np.array([quadrant_point(q) for q in QUADRANTS])
+    queries = np.array(
+        [quadrant_point(q, gallery.coordinates) for q in QUADRANTS]
+    )
 
     def search(points, relevant):
         return np.mean(

@@ -45,6 +45,16 @@ STALE_SECONDS = 3600
 EXPECTED = f"{schema.ARCHIVE_NAME}: a zip holding {', '.join(schema.REQUIRED_FILES)}"
 
 
+#: What reading a damaged zip raises (a bad header, a bad deflate stream, a cut file, an unknown method, a password).
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 class ArchiveError(ValueError):
     """The archive is missing, corrupt, unsafe or not the WikiArt Emotions archive; the message says which."""
 
@@ -119,13 +129,7 @@ def extract_archive(
                         open(tmp / name, "wb") as dst,
                     ):
                         shutil.copyfileobj(src, dst)
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            NotImplementedError,
-            RuntimeError,
-        ) as err:
+        except ZIP_ERRORS as err:
             raise ArchiveError(
                 f"{label}: corrupt zip archive ({err}); expected {EXPECTED}"
             ) from None
@@ -162,7 +166,7 @@ def members(
             f"(expected {EXPECTED})"
         )
     files = [
-        i for i in infos if not i.is_dir() and not _is_clutter(i.filename)
+        i for i in infos if not i.is_dir() and not is_clutter(i.filename)
     ]
     folders = {
         os.path.dirname(i.filename)
@@ -217,7 +221,7 @@ def check_member(info: zipfile.ZipInfo, label: str) -> None:
         )
 
 
-def _is_clutter(name: str) -> bool:
+def is_clutter(name: str) -> bool:
     """macOS and editor leftovers that zips made by hand often carry (``__MACOSX/``, ``._x``, ``.DS_Store``)."""
     parts = name.replace("\\", "/").split("/")
     return "__MACOSX" in parts or parts[-1].startswith(".")

@@ -34,13 +34,19 @@ from course_utils.datasets.pipeline import (
     load_images,
 )
 from course_utils.datasets.prepare import (
+    coordinates_record,
     images_folder,
     place_image,
     resized_as_before,
     write_settings,
 )
 from course_utils.datasets.session import Session, class_folders, prepared
-from course_utils.labels import label_table, quadrant_of_point, va_targets
+from course_utils.labels import (
+    emotion_coordinates,
+    label_table,
+    quadrant_of_point,
+    va_targets,
+)
 
 #: The table of every artwork, beside the images.
 TABLE_FILE = "artworks.csv"
@@ -93,7 +99,8 @@ def prepare_artworks(
     images = images_folder(data_root)
     resized_alike = resized_as_before(out, size, policy, data_root)
     values = shares(table, scope)
-    targets = va_targets(values)
+    coordinates = emotion_coordinates(data_root)
+    targets = va_targets(values, coordinates.table)
     classes = label_table(values, THRESHOLD)["class"]
     report = ArtworksReport()
     status = pd.Series("image", index=table.index, dtype=object)
@@ -138,6 +145,7 @@ def prepare_artworks(
             "no_target": report.no_target,
             "missing": report.missing,
             "invalid": report.invalid,
+            **coordinates_record(coordinates),
         },
     )
     return report

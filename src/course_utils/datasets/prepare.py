@@ -3,7 +3,9 @@
 The folder is ready for ``keras.utils.image_dataset_from_directory``; ``labels.csv`` beside the class folders
 keeps every artwork's flags, class, valence–arousal target and metadata for the chapters that need more
 (``Style`` and ``Year`` as the archive writes them, with the parsed ``Year start`` and ``Year end``), and
-``prepare.json`` the settings and the SHA-256 of the All file the folders were built from.
+``prepare.json`` the settings and the SHA-256 of the All file the folders were built from. The targets use the
+data folder's coordinates (``labels.emotion_coordinates``: the NRC VAD lexicon where the folder holds it, else the
+course's placements); ``prepare.json`` records them, and other coordinates make the folder out of date.
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ from course_utils.data.annotations import read_table, shares
 from course_utils.data.files import write_atomic
 from course_utils.data.images import ImageError, load_square, save_atomic
 from course_utils.datasets.sample import STAMP as SAMPLE_STAMP
-from course_utils.labels import CLASS_NAMES, label_table, va_targets
+from course_utils.labels import (
+    CLASS_NAMES,
+    Coordinates,
+    emotion_coordinates,
+    emotion_table,
+    label_table,
+    va_targets,
+)
 
 LABELS_FILE = "labels.csv"
 
@@ -96,7 +105,8 @@ def prepare(
     resized_alike = resized_as_before(out, size, policy, data_root)
     values = shares(table, scope)
     labels = label_table(values, threshold, mapping)
-    targets = va_targets(values)
+    coordinates = emotion_coordinates(data_root)
+    targets = va_targets(values, coordinates.table)
     report = PrepareReport(
         counts={c: 0 for c in CLASS_NAMES},
         unlabelled=int(labels["class"].isna().sum()),
@@ -152,9 +162,35 @@ def prepare(
             "unlabelled": report.unlabelled,
             "missing": report.missing,
             "invalid": report.invalid,
+            **coordinates_record(coordinates),
         },
     )
     return report
+
+
+def coordinates_record(coordinates: Coordinates) -> dict:
+    """What ``prepare.json`` keeps of the coordinates the targets were made with (:func:`read_coordinates`)."""
+    points = coordinates.table[["valence", "arousal", "source"]]
+    return {
+        "coordinates_origin": coordinates.origin,
+        "coordinate_points": points.to_dict(orient="index"),
+    }
+
+
+def read_coordinates(folder: str | Path) -> Coordinates | None:
+    """The coordinates a prepared folder's targets were made with (None for a folder that does not record them)."""
+    done = previous_settings(Path(folder))
+    points = done.get("coordinate_points")
+    if not points:
+        return None
+    table = pd.DataFrame.from_dict(points, orient="index")
+    table.index.name = "emotion"
+    table.insert(0, "quadrant", emotion_table()["quadrant"])
+    return Coordinates(
+        table,
+        done["coordinates_origin"],
+        f"as recorded in {Path(folder).name}",
+    )
 
 
 def images_folder(data_root: Path) -> Path:
@@ -220,12 +256,14 @@ def place_image(
 
 
 def source_stamps(data_root: Path) -> dict:
-    """What a prepared folder is made from: the annotation file's hash and
-    the pictures' stamp (a change in either makes the folder out of date)."""
+    """What a prepared folder is made from: the annotation file's hash, the
+    pictures' stamp and the valence–arousal coordinates' stamp (a change in
+    any makes the folder out of date)."""
     all_file = data_root / schema.ARCHIVE_FOLDER / schema.ALL_FILE
     return {
         "all_sha256": hashlib.sha256(all_file.read_bytes()).hexdigest(),
         "images": images_stamp(data_root),
+        "coordinates": emotion_coordinates(data_root).stamp(),
     }
 
 

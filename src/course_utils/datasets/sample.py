@@ -38,6 +38,7 @@ from course_utils.config.study import SEED
 from course_utils.data import schema
 from course_utils.data.annotations import to_roman
 from course_utils.data.files import replace_folder, temporary_folder
+from course_utils.data.readme import COURSE_WORDING, course_wording_lines
 from course_utils.datasets import sample_annotators
 from course_utils.datasets.sample_annotators import write_annotators
 from course_utils.labels import emotion_table, presence
@@ -47,11 +48,14 @@ DEFAULT_N = 600
 
 #: The version of the files' format; a cached sample of another version is generated again.
 FORMAT = 4
-#: A hash of this generator's code: a cached sample that an edited generator would paint otherwise is made
+#: A hash of this generator's code and of the data it writes from (the emotions' committed coordinates, the
+#: course's wording of the categories): a cached sample that an edited generator would paint otherwise is made
 #: again too, even when nobody remembered to raise FORMAT.
 GENERATOR = hashlib.sha256(
     Path(__file__).read_bytes()
     + Path(sample_annotators.__file__).read_bytes()
+    + emotion_table()[["valence", "arousal"]].to_csv().encode()
+    + repr(COURSE_WORDING).encode()
 ).hexdigest()[:16]
 
 
@@ -737,50 +741,6 @@ def write_tsv(table: pd.DataFrame, path: Path) -> None:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
 
 
-#: The README's category groups and wording, in its order: each line names
-#: the category, then what it also covers (our paraphrase of the official
-#: wording, which keeps its breadth: happiness includes calmness, disgust
-#: includes indifference, neutral is the bare word).
-_EMOTION_GROUPS = {
-    "Positive": [
-        "gratitude, thankfulness, or feeling indebted",
-        "happiness, calmness, pleasure, or joy",
-        "humility, modesty, or simplicity",
-        "love, affection, or tenderness",
-        "optimism, hope, or confidence",
-        "trust, admiration, respect, or dignity",
-    ],
-    "Negative": [
-        "anger, irritation, or rage",
-        "arrogance, vanity, or conceit",
-        "disgust, dislike, indifference, or hatred",
-        "fear, anxiety, vulnerability, or dread",
-        "pessimism, cynicism, or lack of confidence",
-        "regret, guilt, or remorse",
-        "sadness, pensiveness, loneliness, or grief",
-        "shame, humiliation, or disgrace",
-    ],
-    "Other or Mixed": [
-        "agreeableness, acceptance, or compliance",
-        "anticipation, interest, curiosity, or vigilance",
-        "disagreeableness, defiance, conflict, or strife",
-        "surprise, amazement, surrealism, or confusion",
-        "shyness, self-consciousness, or reserve",
-        "neutral",
-    ],
-}
-
-
-def _emotion_wording() -> str:
-    """The README's list of the 20 emotion categories, grouped and indented
-    as in the official one (``data/readme.py`` reads both)."""
-    return "\n".join(
-        line
-        for group, entries in _EMOTION_GROUPS.items()
-        for line in (group, *(f"   {entry}" for entry in entries))
-    )
-
-
 def _section(title: str) -> str:
     """A section title underlined with dashes, as the official README has."""
     return f"{title}\n{'-' * 49}"
@@ -824,7 +784,7 @@ paintings and some other works. The sample's artworks, titles and artists are ma
 
 Each artwork was annotated with one or more of the twenty emotions (our wording):
 
-{_emotion_wording()}
+{course_wording_lines()}
 
 
 {_section("Annotations:")}

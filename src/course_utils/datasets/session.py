@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from course_utils.config.device import Device, detect_device
@@ -16,13 +17,28 @@ from course_utils.config.profiles import Budget, budget
 from course_utils.config.settings import Settings, get_settings
 from course_utils.config.study import IMAGE_SIZE, THRESHOLD
 from course_utils.data.download import download_all
+from course_utils.data.lexicon import (
+    CITATION,
+    LexiconError,
+    fetch_lexicon,
+    lexicon_path,
+)
 from course_utils.datasets.prepare import prepare
 from course_utils.datasets.sample import write_sample
 from course_utils.datasets.source import (
     Source,
     archive_url,
+    lexicon_url,
     prepared_is_current,
+    reachable,
     resolve_source,
+)
+from course_utils.labels import Coordinates, emotion_coordinates
+
+#: Why the offline sample uses the course's placements, not the lexicon.
+SAMPLE_COORDINATES = (
+    "the offline sample: its annotators' choices were generated from these "
+    "placements, and the lexicon is downloaded only with the real data"
 )
 
 
@@ -88,7 +104,39 @@ def ensure_source(session: Session) -> Source:
         )
     else:
         download_all(source.root, archive_url=archive_url())
+        lexicon_problem(source.root, lexicon_url())
     return source
+
+
+@lru_cache(maxsize=None)
+def lexicon_problem(root: Path, url: str) -> str:
+    """Fetch the NRC VAD lexicon into the data folder, trying once per
+    process (a chapter calls ensure_source often); why it is not there, or
+    "" when it is. The reason is printed the first time."""
+    try:
+        if not lexicon_path(root).is_file() and not reachable(url):
+            raise LexiconError(f"{url} cannot be reached")
+        fetch_lexicon(root, url)
+    except LexiconError as err:
+        print(
+            f"{CITATION} not available: {err}. The valence-arousal "
+            "coordinates fall back to the course's own placements."
+        )
+        return str(err)
+    return ""
+
+
+def coordinates(session: Session) -> Coordinates:
+    """The valence–arousal coordinates this run's targets use: the NRC VAD
+    lexicon with the real data where it could be downloaded, else the
+    course's placements, with the reason (print ``describe()``)."""
+    source = ensure_source(session)
+    if source.is_sample:
+        return emotion_coordinates(None, SAMPLE_COORDINATES)
+    problem = lexicon_problem(source.root, lexicon_url())
+    return emotion_coordinates(
+        source.root, f"the lexicon could not be used ({problem})"
+    )
 
 
 def class_folders(

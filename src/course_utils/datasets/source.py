@@ -13,6 +13,7 @@ from course_utils.config.profiles import budget
 from course_utils.config.settings import Settings
 from course_utils.data import schema
 from course_utils.data.images import image_files
+from course_utils.data.lexicon import LEXICON_URL
 from course_utils.datasets.prepare import previous_settings, source_stamps
 
 
@@ -56,6 +57,12 @@ def archive_url() -> str:
         os.environ.get("COURSE_ARCHIVE_URL", "").strip()
         or schema.ARCHIVE_URL
     )
+
+
+def lexicon_url() -> str:
+    """The NRC VAD lexicon's address: COURSE_LEXICON_URL (a mirror, or the tests' local server) or the official one."""
+
+    return os.environ.get("COURSE_LEXICON_URL", "").strip() or LEXICON_URL
 
 
 def reachable(url: str, timeout: float = 3.0) -> bool:

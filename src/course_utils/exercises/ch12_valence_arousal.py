@@ -27,21 +27,24 @@ HEAD_PARAMS = 128 * 2 + 2  # 258
 
 
 def _check_valence(answer: object) -> None:
-    """The share-weighted mean valence of 60 % happiness (0.8) and 30 % sadness (−0.7): 0.3."""
+    """The valence of 60 % happiness (0.8) and 30 % sadness (−0.7) with the course's placements: the shares add up
+    to 0.9, not more than 1, so the weighted sum is not divided: 0.27."""
     check_number(
         answer,
-        0.3,
+        0.27,
         "the valence of the mixed artwork",
         mistakes={
-            0.27: "0.27 is the weighted *sum*: divide by the total share "
-            "(0.6 + 0.3 = 0.9) to get a mean.",
+            0.3: "0.3 is the share-weighted *mean* (divided by 0.9): the "
+            "course divides only when the shares add up to more than 1, "
+            "so the tenth who chose neither emotion stays at the origin.",
             0.05: "0.05 is the plain mean of the two coordinates: weight "
             "each by its share of annotators.",
             0.8: "0.8 is happiness alone: the 30 % who chose sadness pull "
             "the point towards unpleasant.",
         },
         otherwise="{value} is not it: weight happiness (0.8) by 0.6 and "
-        "sadness (−0.7) by 0.3, then divide by the total weight.",
+        "sadness (−0.7) by 0.3 and add them; divide only when the shares "
+        "add up to more than 1.",
     )
 
 
@@ -121,10 +124,12 @@ EXERCISES = {
         "from course_utils.labels import shares_frame, va_targets\n"
         "\n"
         'mixed = shares_frame({"mixed": {"happiness": 0.6, "sadness": 0.3}})\n'
-        "# (0.6 × 0.8 + 0.3 × −0.7) / 0.9 = 0.3\n"
+        "# 0.6 × 0.8 + 0.3 × −0.7 = 0.27 (the shares add up to 0.9 ≤ 1)\n"
         'valence_mixed = va_targets(mixed).loc["mixed", "valence"]',
-        why="The share-weighted mean (0.6 × 0.8 + 0.3 × −0.7) / 0.9 is 0.3: "
-        "sadness pulls the point towards unpleasant.",
+        why="The share-weighted sum 0.6 × 0.8 + 0.3 × −0.7 is 0.27: sadness "
+        "pulls the point towards unpleasant, and the 10 % who chose "
+        "neither emotion keep it a little nearer the origin (the shares "
+        "add up to 0.9, so they are not divided by their total).",
     ),
     "ex-12-2": Exercise(
         "r2_constant",
@@ -168,10 +173,10 @@ def _head(*middle: layers.Layer) -> keras.Sequential:
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
     "ex-12-1": [
-        (0.27, "weighted *sum*"),
+        (0.3, "share-weighted *mean*"),
         (0.05, "plain mean"),
         (0.8, "happiness alone"),
-        (0.31, "Close — give more digits"),
+        (0.28, "Close — give more digits"),
     ],
     "ex-12-2": [
         (1.0, "perfect prediction"),

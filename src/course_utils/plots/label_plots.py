@@ -18,7 +18,7 @@ from course_utils.labels import (
     CLASS_NAMES,
     QUADRANTS,
     emotion_table,
-    quadrant_of_point,
+    plane_disagreements,
 )
 from course_utils.plots.style import PALETTE, QUADRANT_COLOURS, SEQUENTIAL
 
@@ -97,7 +97,8 @@ def emotion_plane(
     table: pd.DataFrame | None = None,
     title: str = "The 20 emotions on the valence–arousal plane",
 ):
-    """Each emotion at our valence–arousal placement, coloured by the study's quadrant; ringed where they disagree."""
+    """Each emotion at its valence–arousal coordinates (``table``: e.g. a run's ``labels.Coordinates.table``; by
+    default the committed placements), coloured by the study's quadrant; ringed where the two disagree."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
     table = emotion_table() if table is None else table
@@ -125,10 +126,7 @@ def emotion_plane(
         )
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
-    plane = quadrant_of_point(
-        table["valence"].to_numpy(), table["arousal"].to_numpy()
-    )
-    disagree = table.index[plane != table["quadrant"].to_numpy()]
+    disagree = plane_disagreements(table)
     for quadrant in QUADRANTS:
         rows = table[table["quadrant"] == quadrant]
         ax.scatter(
