@@ -194,6 +194,27 @@ def test_validation_probabilities_refuse_another_split():
     assert sj.validation_probabilities(FakeRun(), tiny_split()) == pytest.approx(np.full((1, 7), 1 / 7))
 
 
+def test_test_probabilities_come_from_the_test_part_of_the_same_split():
+    class FakeRun:
+        name, info = "original", {}
+        val_ids, val_logits = ["a"], np.zeros((1, 2))
+        test_ids, test_logits = ["t1", "t2"], np.log(np.array([[1.0, 3.0], [1.0, 1.0]]))
+
+    class TestSplit:
+        val_ids, test_ids = ["a"], ["t1", "t2"]
+
+    assert sj.part_probabilities(FakeRun(), TestSplit(), "test") == pytest.approx(
+        np.array([[0.25, 0.75], [0.5, 0.5]])
+    )
+    TestSplit.test_ids = ["t2", "t1"]  # the same images in another order are another split's test part
+    with pytest.raises(ValueError, match="2 test images vs 2"):
+        sj.part_probabilities(FakeRun(), TestSplit(), "test")
+    with pytest.raises(ValueError, match="part must be"):
+        sj.part_probabilities(FakeRun(), TestSplit(), "train")
+    with pytest.raises(ValueError, match="has no 'test' part"):
+        sj.part_probabilities(FakeRun(), tiny_split(), "test")
+
+
 # --- groups ---------------------------------------------------------------------------------------------------
 
 

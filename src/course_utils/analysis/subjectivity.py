@@ -429,14 +429,31 @@ def split_like(split, folder) -> Split:
     )
 
 
-def validation_probabilities(run, split: Split) -> np.ndarray:
-    """A run's validation probabilities, after checking the run was made on this split's validation images."""
-    if list(run.val_ids) != list(split.val_ids):
+def part_probabilities(run, split: Split, part: str = "val") -> np.ndarray:
+    """A run's probabilities on one part of a split (``val`` or ``test``), after checking the run was made on
+    that part's images."""
+    if part not in ("val", "test"):
+        raise ValueError(f"part must be 'val' or 'test', got {part!r}")
+    ids, logits = (
+        getattr(run, f"{part}_ids", None),
+        getattr(run, f"{part}_logits", None),
+    )
+    wanted = getattr(split, f"{part}_ids", None)
+    if ids is None or logits is None or wanted is None:
+        raise ValueError(
+            f"run {run.info.get('tag', run.name)!r} or its split has no {part!r} part"
+        )
+    if list(ids) != list(wanted):
         raise ValueError(
             f"run {run.info.get('tag', run.name)!r} was trained on another split "
-            f"({len(run.val_ids)} validation images vs {len(split.val_ids)}); retrain it with a new tag"
+            f"({len(ids)} {part} images vs {len(wanted)}); retrain it with a new tag"
         )
-    return softmax(run.val_logits)
+    return softmax(logits)
+
+
+def validation_probabilities(run, split: Split) -> np.ndarray:
+    """A run's validation probabilities, after checking the run was made on this split's validation images."""
+    return part_probabilities(run, split, "val")
 
 
 def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
