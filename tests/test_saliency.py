@@ -93,3 +93,8 @@ def test_centre_share_and_region_share():
     maps[1, 0, 0] = 1
     assert np.allclose(saliency.centre_share(maps), [1.0, 0.0])
     assert np.isnan(saliency.region_share(np.zeros((1, 8, 8)), np.ones((8, 8), bool))[0])
+
+
+def test_region_share_of_no_maps_is_empty():
+    # a chapter whose test paintings may not be shown has no maps
+    assert saliency.centre_share(np.zeros((0, 8, 8))).shape == (0,)

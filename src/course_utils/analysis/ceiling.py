@@ -284,12 +284,15 @@ def leave_one_out(
     draws: int = DRAWS,
     seed: int = SEED,
 ) -> pd.DataFrame:
-    """Per annotator and artwork: their own class and merged quadrants, and the class of the other annotators
-    (their shares at the study's threshold), with a weight that makes every artwork count once.
+    """Each annotator's own class beside the others' class, weighted so
+    every artwork counts once.
 
-    Rows where the others give no class are dropped (a model is not scored on such artworks), and so are
-    rows where the annotator's own choices give none (only ``Other``: they named no quadrant); both are
-    counted in ``attrs``."""
+    Per annotator and artwork: their class and merged quadrants, and the
+    class of the other annotators (their shares at the study's threshold).
+    Rows where the others give no class are dropped (a model is not scored
+    on such artworks), and so are rows where the annotator's own choices
+    give none (only ``Other``: they named no quadrant); both are counted
+    in ``attrs``."""
     keep = (
         votes.counts.index
         if ids is None

@@ -184,7 +184,11 @@ def region_share(maps: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The share of each map's total that lies inside a boolean ``(height, width)`` mask (NaN for an all-zero
     map): how much of the heat a region holds."""
     maps = np.asarray(maps, dtype=float)
-    total = maps.reshape(len(maps), -1).sum(axis=1)
+    total = (
+        maps.reshape(len(maps), -1).sum(axis=1)
+        if len(maps)
+        else maps[:0, 0, 0]
+    )
     inside = maps[:, np.asarray(mask, dtype=bool)].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, inside / total, np.nan)
