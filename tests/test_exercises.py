@@ -461,7 +461,8 @@ def test_module_declares_well_formed_exercises(number):
         assert isinstance(ex, Exercise)
         assert ex.hint_text.strip() and ex.expected.strip(), f"{key} needs a hint and `expected`"
         assert ex.why.strip(), f"{key}: a right answer is told why it is right (`why`)"
-        assert re.search(rf"\b{re.escape(ex.variable)}\s*=", ex.solution_text), (
+        assigned = rf"\b{re.escape(ex.variable)}\s*=|^def {re.escape(ex.variable)}\("  # a value or a function
+        assert re.search(assigned, ex.solution_text, re.MULTILINE), (
             f"{key}: the solution must assign `{ex.variable}`"
         )
     for key in getattr(module, "WRONG_ANSWERS", {}):

@@ -15,8 +15,8 @@ Every check draws new inputs from the checker's next seed (its first check uses 
 and the message names that seed: a learner who runs the check again gets fresh inputs, and a notebook run again
 from the top gets the same ones, so its feedback can be reproduced. At the first input where the learner's result
 differs from the package's, the message names the input (and what makes it an edge case), the learner's result
-and the package's; where a typical wrong implementation gives the learner's result on that input, its feedback
-follows (the one that also agrees on the inputs before it, when several do). A function that raises is told which
+and the package's; where a typical wrong implementation gives the learner's results (on that input and on every
+input before it), its feedback follows. A function that raises is told which
 input made it raise. Nothing is printed while the learner's code runs on the checker's inputs except what it
 prints itself; numpy's warnings (an overflow) are silenced, since the message shows the result.
 
@@ -191,8 +191,8 @@ def show(value: Any) -> str:
             f"a model with {fmt(value.params)} parameters{layers}, whose output "
             f"is {cut(show(value.output), 120)}"
         )
-    if is_missing(value):
-        return repr(value) if value is None else "missing (NaN/NA)"
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return repr(value) if value is None else "NA (missing)"
     text = as_text(value)
     if text is not None:
         return repr(text)
@@ -370,18 +370,15 @@ class BuildIt:
     def diagnose(
         self, got: Any, case: Case, earlier: list[Case], results: list[Any]
     ) -> str:
-        """The feedback of the typical mistake that gives the learner's result on this input (of those, the one
-        that agrees on the earlier inputs too, when several do); empty when none does."""
-        found = [m for m in self.mistakes if self.gives(m, case, got)]
-        if len(found) > 1:
-            agreeing = [
-                m
-                for m in found
-                if all(
-                    self.gives(m, c, r) for c, r in zip(earlier, results)
-                )
-            ]
-            found = agreeing or found
+        """The feedback of the typical mistake that gives the learner's results: its result on this input, and
+        on every earlier input too (where the learner was right, a mistake that was wrong is not theirs); empty
+        when none does."""
+        found = [
+            m
+            for m in self.mistakes
+            if self.gives(m, case, got)
+            and all(self.gives(m, c, r) for c, r in zip(earlier, results))
+        ]
         return found[0].feedback if found else ""
 
 

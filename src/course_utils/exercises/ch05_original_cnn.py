@@ -273,7 +273,10 @@ WRONG_ANSWERS["ex-05-6"] = [
         "cannot be called with 1 argument(s)",
     ),
     (
-        lambda filters: [layers.Conv2D(filters, 3, padding="same")] * 2,
+        lambda filters: [
+            layers.Conv2D(filters, 3),
+            layers.Conv2D(filters, 3),
+        ],
         "gives a model with",
     ),
     (

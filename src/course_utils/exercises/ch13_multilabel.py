@@ -223,7 +223,7 @@ WRONG_ANSWERS["ex-13-5"] = [
 
 def _label_scores(rng: np.random.Generator) -> list[Case]:
     """Probabilities on the threshold grid first (>= and > differ there), then no positive label at all, then a
-    tie between thresholds, then 12 random labels of 10 to 60 artworks with probabilities that lean right."""
+    tie between thresholds, then 6 random labels of 10 to 60 artworks with probabilities that lean right."""
     grid = scores.THRESHOLDS
     y = rng.random(20) < 0.4
     on_grid = np.where(
@@ -243,7 +243,7 @@ def _label_scores(rng: np.random.Generator) -> list[Case]:
             "many thresholds tie",
         ),
     ]
-    for _ in range(12):
+    for _ in range(6):
         n = int(rng.integers(10, 61))
         y = (rng.random(n) < rng.uniform(0.1, 0.6)).astype(int)
         prob = np.clip(0.3 * y + rng.normal(0.35, 0.2, n), 0, 1).round(3)

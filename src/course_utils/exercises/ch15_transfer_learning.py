@@ -90,14 +90,14 @@ def _tiny_transfer(blocks: int, classes: int = 3) -> keras.Model:
 
 
 def _fractions(rng: np.random.Generator) -> list[Case]:
-    """The whole backbone (0), none of it (1), a fraction that falls inside a block, then four random
+    """The whole backbone (0), none of it (1), a fraction that falls inside a block, then two random
     fractions, each on a backbone of 2 to 4 blocks."""
     fractions = [
         (0.0, "the whole backbone"),
         (1.0, "no layer of the backbone"),
         (0.5, ""),
     ]
-    fractions += [(float(f), "") for f in rng.uniform(0, 1, 4).round(2)]
+    fractions += [(float(f), "") for f in rng.uniform(0, 1, 2).round(2)]
     cases = []
     for fraction, note in fractions:
         blocks = int(rng.integers(2, 5))

@@ -137,7 +137,7 @@ WRONG_ANSWERS = {
 
 def _soft_batches(rng: np.random.Generator) -> list[Case]:
     """Soft targets (rows that sum to 1) and logits: one-hot targets, a target split over two classes, logits
-    200 apart (a softmax underflows to 0 there), a batch of one, then five random batches of 2 to 9."""
+    800 apart (np.exp(800) overflows), a batch of one, then five random batches of 2 to 9."""
 
     def targets(n: int, k: int) -> np.ndarray:
         t = rng.dirichlet(np.full(k, 0.5), size=n)
@@ -145,7 +145,7 @@ def _soft_batches(rng: np.random.Generator) -> list[Case]:
 
     onehot = np.eye(5)[rng.integers(0, 5, 4)]
     split = np.array([[0.5, 0.5, 0, 0], [0, 2 / 3, 1 / 3, 0]])
-    far = np.array([[200.0, 0, 0], [0, 200.0, 0]])
+    far = np.array([[800.0, 0, 0], [0, 800.0, 0]])
     cases = [
         Case(
             (onehot, rng.normal(0, 2, (4, 5)).round(3)),
@@ -157,7 +157,7 @@ def _soft_batches(rng: np.random.Generator) -> list[Case]:
         ),
         Case(
             (np.array([[0.5, 0.0, 0.5], [0.0, 0.5, 0.5]]), far),
-            "logits 200 apart",
+            "logits 800 apart: np.exp(800) overflows",
         ),
         Case(
             (targets(1, 7), rng.normal(0, 2, (1, 7)).round(3)),
@@ -220,7 +220,8 @@ SOFT_LOSS = BuildIt(
                     )
                 )
             ),
-            "Far-apart logits underflow: the softmax gives exactly 0 and log(0) is -inf. "
+            "Far-apart logits break a softmax computed first: np.exp(800) overflows (and a "
+            "probability of exactly 0 has log -inf). "
             "Compute the log-softmax directly: z - max(z) - log(sum(exp(z - max(z)))).",
         ),
         Mistake(
