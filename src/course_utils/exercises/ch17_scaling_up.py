@@ -9,6 +9,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from course_utils.config.device import quiet_retracing_notice
 from course_utils.exercises import Exercise, Wrong, check_number
@@ -309,8 +310,6 @@ def _one_step(function, case: Case) -> _Step:
 
 def _package_step(model, optimizer, loss_fn, x, y):
     """One step of the package's custom loop (strategies.fit_custom, on the default strategy)."""
-    import tensorflow as tf  # deferred: only this exercise needs it
-
     quiet_retracing_notice()  # a new model per input: one trace each, expected
     model.compile(optimizer=optimizer, loss=loss_fn)
     batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(len(y))
@@ -324,8 +323,6 @@ def _slipped_step(
     model, optimizer, loss_fn, x, y, reduce="mean", sign=1.0, apply=True
 ):
     """A step with one slip: the loss summed, a step up the gradient, no step at all."""
-    import tensorflow as tf  # deferred: only this exercise needs it
-
     with tf.GradientTape() as tape:
         per_example = loss_fn.call(tf.constant(y), model(x, training=True))
         loss = (

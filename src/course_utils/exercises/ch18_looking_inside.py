@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers
 
 from course_utils.analysis import saliency
@@ -110,8 +111,6 @@ def _cam(
 ):
     """Grad-CAM with one slip: no ReLU, weights from the maps instead of the gradients, no upsampling, no
     scaling to [0, 1]."""
-    import tensorflow as tf  # deferred: only this exercise needs it
-
     images = tf.constant(images)
     with tf.GradientTape() as tape:
         x, maps = images, None
