@@ -20,6 +20,7 @@ from types import ModuleType
 import keras
 import numpy as np
 import pytest
+from build_it_answers import RIGHT as BUILD_IT_RIGHT
 from keras import layers
 
 from course_utils import exercises
@@ -442,6 +443,8 @@ ALTERNATIVES = {
     ],
     "ex-17-3": [lambda: np.int64(13_500_000), lambda: 13_500_000.0, lambda: 125**2 * 16 * 27 * 2],
 }
+#: The build-it exercises' other right answers are other implementations (tests/build_it_answers.py).
+ALTERNATIVES.update({label: [lambda f=f: f for f in found] for label, found in BUILD_IT_RIGHT.items()})
 #: Exercises whose answer is a share: a percentage given for it must be named.
 SHARES = {"ex-10-2", "ex-13-2", "ex-14-1", "ex-16-2", "ex-16-3"}
 
@@ -458,7 +461,8 @@ def test_module_declares_well_formed_exercises(number):
         assert isinstance(ex, Exercise)
         assert ex.hint_text.strip() and ex.expected.strip(), f"{key} needs a hint and `expected`"
         assert ex.why.strip(), f"{key}: a right answer is told why it is right (`why`)"
-        assert re.search(rf"\b{re.escape(ex.variable)}\s*=", ex.solution_text), (
+        assigned = rf"\b{re.escape(ex.variable)}\s*=|^def {re.escape(ex.variable)}\("  # a value or a function
+        assert re.search(assigned, ex.solution_text, re.MULTILINE), (
             f"{key}: the solution must assign `{ex.variable}`"
         )
     for key in getattr(module, "WRONG_ANSWERS", {}):

@@ -327,3 +327,32 @@ def test_the_original_cnn_learns_more_than_the_majority_class():
         f"validation accuracy {accuracy:.3f} is not clearly above the majority share {share:.3f}: "
         "are images and labels still in step?"
     )
+
+
+@pytest.mark.slow
+def test_plain_keras_and_runs_train_give_the_same_history(run, settings):
+    """Chapter 05's plain Keras (seed, compile, fit on the split's tf.data pipelines) trains what runs.train trains:
+    same seed, same split, same settings, the same history epoch by epoch (on a CPU, where train uses float32)."""
+    import keras
+
+    from course_utils.models import cnns
+
+    split = tiny_split()
+    keras.utils.set_random_seed(settings.seed)
+    model = cnns.build("original", split.x_train.shape[1:], len(split.class_names))
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    train_ds, val_ds = split.datasets(batch_size=32)
+    history = model.fit(train_ds, validation_data=val_ds, epochs=2, verbose=0).history
+    assert run.info["mixed_precision"] is False
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(history[key], run.history[key], rtol=1e-4, atol=1e-6, err_msg=key)
+    np.testing.assert_allclose(model.predict(split.x_val, verbose=0), run.val_logits, rtol=1e-4, atol=1e-5)
+    keras.utils.set_random_seed(settings.seed + 1)
+    other = cnns.build("original", split.x_train.shape[1:], len(split.class_names))
+    other.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    loss = other.fit(train_ds, epochs=1, verbose=0).history["loss"][0]
+    assert not np.isclose(loss, run.history["loss"][0], rtol=1e-4), "another seed gives another history"

@@ -23,6 +23,8 @@ One answer checker serves every chapter:
   with thousands separators, never in scientific notation (:func:`fmt`).
 - :func:`check_text`: text is stripped and compared without case (and with single spaces).
 - :func:`as_model` and its companions: an answer that is a Keras layer or model, inspected by what it does.
+- ``build_it.BuildIt``: an answer that is a function (or a function that builds a Keras object), run beside the
+  package's own version on fresh inputs; the first input where the two differ is named (build-it exercises).
 
 ``counting.number_checker`` turns :func:`check_number`'s arguments into a chapter's checker.
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from course_utils.data.schema import EMOTIONS
 from course_utils.exercises import Exercise, Wrong, names
-from course_utils.labels import QUADRANTS
+from course_utils.exercises.build_it import BuildIt, Case, Mistake
+from course_utils.labels import QUADRANTS, quadrant_of_point
 
 
 def _check_present(answer: Any) -> None:
@@ -104,3 +107,85 @@ WRONG_ANSWERS = {
         (["Aggressive", "Calm", "Euphoric"], "Not quite"),
     ],
 }
+
+
+# --- build it: the quadrant of a point (ex-03-3) ----------------------------------------------------------------
+
+
+def _points(rng: np.random.Generator) -> list[Case]:
+    """Points on the axes first (0 counts as pleasant and as aroused), then 40 random points of the plane."""
+    edges = [
+        Case((0.0, 0.0), "the origin"),
+        Case((0.0, -0.5), "a point on the arousal axis: valence 0"),
+        Case((-0.4, 0.0), "a point on the valence axis: arousal 0"),
+        Case((0.0, 0.6), "a point on the arousal axis: valence 0"),
+        Case((0.7, 0.0), "a point on the valence axis: arousal 0"),
+    ]
+    points = rng.uniform(-1, 1, size=(40, 2)).round(3)
+    return edges + [Case((float(v), float(a))) for v, a in points]
+
+
+def _strict(valence: float, arousal: float) -> str:
+    """The plane read with > instead of ≥: a point on an axis falls on the wrong side."""
+    if arousal > 0:
+        return "Euphoric" if valence > 0 else "Aggressive"
+    return "Calm" if valence > 0 else "Melancholy"
+
+
+def _quiet_swapped(valence: float, arousal: float) -> str:
+    """The two quiet quadrants named the wrong way round."""
+    name = str(quadrant_of_point(valence, arousal))
+    return {"Calm": "Melancholy", "Melancholy": "Calm"}.get(name, name)
+
+
+QUADRANT = BuildIt(
+    name="quadrant",
+    what="a function quadrant(valence, arousal) that returns the name of a quadrant",
+    reference=quadrant_of_point,
+    package="labels.quadrant_of_point",
+    cases=_points,
+    mistakes=[
+        Mistake(
+            _strict,
+            "A point on an axis belongs to the pleasant (valence ≥ 0) and the aroused "
+            "(arousal ≥ 0) side: compare with >=, not >.",
+        ),
+        Mistake(
+            lambda valence, arousal: quadrant_of_point(arousal, valence),
+            "Valence and arousal are swapped: valence (pleasant or not) is the first "
+            "argument and the horizontal axis, arousal the second and the vertical one.",
+        ),
+        Mistake(
+            _quiet_swapped,
+            "Calm and Melancholy are swapped: quiet and pleasant is Calm, quiet and "
+            "unpleasant is Melancholy.",
+        ),
+    ],
+)
+
+EXERCISES["ex-03-3"] = Exercise(
+    "quadrant",
+    QUADRANT.what,
+    QUADRANT,
+    "Look at arousal first: aroused (arousal >= 0) is Aggressive or "
+    "Euphoric, quiet is Melancholy or Calm; valence >= 0 then picks the "
+    "pleasant one of the two.",
+    "def quadrant(valence, arousal):\n"
+    "    # 0 counts as pleasant and as aroused: >=, not >\n"
+    "    if arousal >= 0:\n"
+    '        return "Euphoric" if valence >= 0 else "Aggressive"\n'
+    '    return "Calm" if valence >= 0 else "Melancholy"',
+    why="Arousal picks the upper or lower half of the plane and valence "
+    "its right or left side; a point on an axis counts as pleasant and "
+    "aroused, as the package's quadrant_of_point reads it.",
+)
+
+WRONG_ANSWERS["ex-03-3"] = [
+    ("Calm", "define it with `def`"),
+    (lambda valence: "Calm", "cannot be called with 2 argument(s)"),
+    (
+        lambda valence, arousal: valence / arousal,
+        "raised ZeroDivisionError",
+    ),
+    (lambda valence, arousal: "Calm", "gives 'Calm', but the package's"),
+]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from course_utils.exercises import (
     Exercise,
@@ -12,7 +16,14 @@ from course_utils.exercises import (
     expect_text,
     same_text,
 )
-from course_utils.labels import CLASS_NAMES
+from course_utils.exercises.build_it import BuildIt, Case, Mistake
+from course_utils.labels import (
+    CLASS_NAMES,
+    MERGED,
+    QUADRANTS,
+    class_names_of,
+    merge_melancholy,
+)
 
 
 def _check_class(answer: Any) -> None:
@@ -111,3 +122,95 @@ WRONG_ANSWERS = {
         (3, "not it"),
     ],
 }
+
+
+# --- build it: the seven-class merge (ex-04-3) ------------------------------------------------------------------
+
+
+def _flag_sets(rng: np.random.Generator) -> list[Case]:
+    """All 16 sets of quadrant flags, in an order drawn from ``rng``; the edge cases named."""
+    cases = []
+    for values in itertools.product([False, True], repeat=len(QUADRANTS)):
+        flags = dict(zip(QUADRANTS, values))
+        note = ""
+        if not any(values):
+            note = "no quadrant at all"
+        elif flags["Melancholy"] and not flags["Calm"]:
+            note = "Melancholy without Calm"
+        elif sum(values) >= 3:
+            note = f"{sum(values)} quadrants"
+        cases.append(Case((flags,), note))
+    return [cases[i] for i in rng.permutation(len(cases))]
+
+
+def _package_class(flags: dict) -> str | None:
+    """The class the package names for one artwork's quadrant flags (None: no class)."""
+    frame = pd.DataFrame([flags], columns=list(QUADRANTS)).astype(bool)
+    name = class_names_of(merge_melancholy(frame)).iloc[0]
+    return None if pd.isna(name) else str(name)
+
+
+def _joined(flags: dict, order, merge: bool = True, empty=None):
+    """The names of the flagged quadrants in ``order`` joined with " + " (``empty`` when there are none)."""
+    flags = dict(flags)
+    if merge:
+        flags["Calm"] = flags["Calm"] or flags.pop("Melancholy")
+    names = [q for q in order if flags.get(q)]
+    return " + ".join(names) if names else empty
+
+
+CLASS_NAME = BuildIt(
+    name="class_name",
+    what="a function class_name(flags) that returns an artwork's class name (or None)",
+    reference=_package_class,
+    package="labels.class_names_of(merge_melancholy(...))",
+    cases=_flag_sets,
+    mistakes=[
+        Mistake(
+            lambda flags: _joined({**flags, "Melancholy": False}, MERGED),
+            "Melancholy is merged into Calm before the class is named: an artwork flagged "
+            "Melancholy counts as Calm.",
+        ),
+        Mistake(
+            lambda flags: _joined(flags, QUADRANTS, merge=False),
+            "Melancholy is no class of its own: it is merged into Calm (Calm or Melancholy "
+            "gives Calm) before the class is named.",
+        ),
+        Mistake(
+            lambda flags: _joined(flags, sorted(MERGED)),
+            "Right quadrants, wrong order: a class name lists them as Aggressive, Euphoric, "
+            "Calm (labels.MERGED), not alphabetically.",
+        ),
+        Mistake(
+            lambda flags: _joined(flags, MERGED, empty=""),
+            "An artwork without any quadrant has no class: return None, not an empty text.",
+        ),
+    ],
+)
+
+EXERCISES["ex-04-3"] = Exercise(
+    "class_name",
+    CLASS_NAME.what,
+    CLASS_NAME,
+    "First merge: Calm is flagged when Calm or Melancholy is. Then keep the "
+    "names of labels.MERGED (Aggressive, Euphoric, Calm, in that order) that "
+    'are flagged and join them with " + "; no name at all is None.',
+    "from course_utils.labels import MERGED\n"
+    "\n"
+    "\n"
+    "def class_name(flags):\n"
+    "    merged = dict(flags)\n"
+    '    merged["Calm"] = flags["Calm"] or flags["Melancholy"]\n'
+    "    names = [q for q in MERGED if merged[q]]\n"
+    '    return " + ".join(names) if names else None',
+    why="Melancholy folds into Calm, and a class names the merged quadrants "
+    "in the order Aggressive, Euphoric, Calm: 3 quadrants give 7 non-empty "
+    "sets, the 7 classes.",
+)
+
+WRONG_ANSWERS["ex-04-3"] = [
+    ("Euphoric + Calm", "define it with `def`"),
+    (lambda: "Calm", "cannot be called with 1 argument(s)"),
+    (lambda flags: flags["Sad"], "raised KeyError"),
+    (lambda flags: "Calm", "gives 'Calm', but the package's"),
+]

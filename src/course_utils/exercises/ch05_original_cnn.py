@@ -5,9 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
+from keras import layers
 
 from course_utils.exercises import Exercise, Wrong
+from course_utils.exercises.build_it import (
+    BuildIt,
+    Case,
+    Mistake,
+    model_input,
+    model_run,
+    sizes_text,
+)
 from course_utils.exercises.counting import number_checker
+from course_utils.models import cnns
 
 CONV2 = 3 * 3 * 16 * 32 + 32  # 4,640
 WIDER = (
@@ -163,3 +174,113 @@ WRONG_ANSWERS = {
         ),
     ],
 }
+
+
+# --- build it: a conv–pool block (ex-05-6) ----------------------------------------------------------------------
+
+
+def _block_inputs(rng: np.random.Generator) -> list[Case]:
+    """An odd-sized input first (pooling drops its last row and column), then three random small inputs, each
+    with a random number of filters."""
+    shapes = [(7, 9, 3)] + [
+        (
+            int(rng.integers(4, 13)),
+            int(rng.integers(4, 13)),
+            int(rng.integers(1, 4)),
+        )
+        for _ in range(3)
+    ]
+    cases = []
+    for k, shape in enumerate(shapes):
+        filters = int(rng.integers(1, 9))
+        note = f"a {sizes_text(shape)} input"
+        if k == 0:
+            note += ", odd height and width"
+        cases.append(Case((filters,), note, model_input(rng, shape)))
+    return cases
+
+
+def _block(
+    filters: int,
+    padding="same",
+    activation="relu",
+    pool=layers.MaxPooling2D,
+    conv_first=True,
+) -> list:
+    """A conv–pool block with one setting changed: the typical slips."""
+    conv = layers.Conv2D(filters, 3, padding=padding, activation=activation)
+    return [conv, pool(2)] if conv_first else [pool(2), conv]
+
+
+CONV_BLOCK = BuildIt(
+    name="conv_block",
+    what="a function conv_block(filters) that returns the layers of one conv–pool block",
+    reference=lambda filters: cnns.conv_blocks((filters,)),
+    package="cnns.conv_blocks((filters,))",
+    cases=_block_inputs,
+    run=model_run("a conv–pool block"),
+    mistakes=[
+        Mistake(
+            lambda filters: _block(filters, padding="valid"),
+            "Without padding='same' the 3 × 3 window fits at only (height − 2) × (width − 2) "
+            "positions; the study's convolutions keep the size, only the pooling halves it.",
+        ),
+        Mistake(
+            lambda filters: _block(filters, activation=None),
+            "The convolution has no activation: the study's blocks pass it through ReLU "
+            "(activation='relu').",
+        ),
+        Mistake(
+            lambda filters: _block(filters, pool=layers.AveragePooling2D),
+            "That pools by the average; the study's blocks keep the largest value of each "
+            "2 × 2 block (MaxPooling2D).",
+        ),
+        Mistake(
+            lambda filters: _block(filters, conv_first=False),
+            "The pooling comes first here: the block convolves the image, then pools the "
+            "feature maps.",
+        ),
+    ],
+)
+
+EXERCISES["ex-05-6"] = Exercise(
+    "conv_block",
+    CONV_BLOCK.what,
+    CONV_BLOCK,
+    "Return a list of two layers: a Conv2D with `filters` filters of 3 × 3, "
+    "padding='same' and activation='relu', then a MaxPooling2D of 2 × 2.",
+    "from keras import layers\n"
+    "\n"
+    "\n"
+    "def conv_block(filters):\n"
+    "    return [\n"
+    '        layers.Conv2D(filters, 3, padding="same",\n'
+    '                      activation="relu"),  # keeps the size\n'
+    "        layers.MaxPooling2D(2),  # halves it, rounding down\n"
+    "    ]",
+    why="A 3 × 3 convolution with 'same' padding keeps height and width and "
+    "makes one ReLU feature map per filter; the 2 × 2 max-pooling then "
+    "halves the maps, rounding down.",
+)
+
+WRONG_ANSWERS["ex-05-6"] = [
+    (
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        "Keras Conv2D: put the code",
+    ),
+    (
+        lambda: [layers.MaxPooling2D(2)],
+        "cannot be called with 1 argument(s)",
+    ),
+    (
+        lambda filters: [
+            layers.Conv2D(filters, 3),
+            layers.Conv2D(filters, 3),
+        ],
+        "gives a model with",
+    ),
+    (
+        lambda filters: "conv",
+        "a conv–pool block (a keras.Sequential), but got str",
+    ),
+]

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import keras
+import numpy as np
 from keras import layers
 
 from course_utils.exercises import (
@@ -18,7 +19,16 @@ from course_utils.exercises import (
     output_shape,
     params,
 )
+from course_utils.exercises.build_it import (
+    BuildIt,
+    Case,
+    Mistake,
+    model_input,
+    model_run,
+    sizes_text,
+)
 from course_utils.exercises.counting import number_checker
+from course_utils.models import cnns
 
 FEATURES = 15 * 15 * 64  # the values the dropout layer sees per image
 #: What the dropout model's head reads: the last pooling's maps.
@@ -235,3 +245,123 @@ WRONG_ANSWERS = {
         (layers.Dropout(0.2), "flatten the 15 × 15 × 64"),
     ],
 }
+
+
+# --- build it: the dropout model from its description (ex-06-4) --------------------------------------------------
+
+
+def _small_images(rng: np.random.Generator) -> list[Case]:
+    """The smallest image three poolings leave a value of (8 × 8) first, then two random small ones; a random
+    number of classes each; pixel values 0…255 as the data have them."""
+    shapes = [(8, 8, 3)] + [
+        (
+            int(rng.integers(8, 21)),
+            int(rng.integers(8, 21)),
+            int(rng.integers(1, 4)),
+        )
+        for _ in range(2)
+    ]
+    cases = []
+    for k, shape in enumerate(shapes):
+        classes = int(rng.integers(2, 8))
+        note = f"{sizes_text(shape)} images, {classes} classes"
+        if k == 0:
+            note += ", the smallest size three poolings leave 1 × 1"
+        cases.append(
+            Case(
+                (shape, classes), note, model_input(rng, shape, high=255.0)
+            )
+        )
+    return cases
+
+
+def _dropout_variant(
+    input_shape, num_classes, rate=0.2, augment=True, rescale=True
+):
+    """The chapter's dropout model with one part changed: the typical slips."""
+    stack = [keras.Input(input_shape)]
+    stack += [cnns.augmentation()] if augment else []
+    stack += [layers.Rescaling(1 / 255)] if rescale else []
+    stack += [*cnns.conv_blocks(), layers.Dropout(rate), layers.Flatten()]
+    stack += [
+        layers.Dense(128, activation="relu"),
+        layers.Dense(num_classes),
+    ]
+    return keras.Sequential(stack)
+
+
+DROPOUT_CNN = BuildIt(
+    name="dropout_cnn",
+    what="a function dropout_cnn(input_shape, num_classes) that returns the chapter's model",
+    reference=cnns.dropout,
+    package="cnns.dropout",
+    cases=_small_images,
+    run=model_run("the dropout model (a keras.Sequential)"),
+    mistakes=[
+        Mistake(
+            lambda shape, classes: _dropout_variant(
+                shape, classes, rate=0.5
+            ),
+            "The dropout rate is 0.2 (20 % of the pooled values dropped in training); "
+            "this model drops a different share.",
+        ),
+        Mistake(
+            lambda shape, classes: _dropout_variant(
+                shape, classes, augment=False
+            ),
+            "The augmentation is missing: the model starts with the chapter's random flips, "
+            "rotations and zooms (cnns.augmentation(), active in training only).",
+        ),
+        Mistake(
+            lambda shape, classes: _dropout_variant(
+                shape, classes, rescale=False
+            ),
+            "The pixels are not rescaled: after the augmentation, layers.Rescaling(1 / 255) "
+            "turns 0…255 into 0…1, as in every study model.",
+        ),
+    ],
+)
+
+EXERCISES["ex-06-4"] = Exercise(
+    "dropout_cnn",
+    DROPOUT_CNN.what,
+    DROPOUT_CNN,
+    "Return a keras.Sequential: keras.Input(input_shape), "
+    "cnns.augmentation(), layers.Rescaling(1 / 255), the three blocks of "
+    "cnns.conv_blocks(), layers.Dropout(0.2), layers.Flatten(), a 128-unit "
+    "ReLU dense layer and a dense layer of num_classes logits.",
+    "import keras\n"
+    "from keras import layers\n"
+    "\n"
+    "from course_utils.models import cnns\n"
+    "\n"
+    "\n"
+    "def dropout_cnn(input_shape, num_classes):\n"
+    "    return keras.Sequential([\n"
+    "        keras.Input(input_shape),\n"
+    "        cnns.augmentation(),  # flips, rotations, zooms\n"
+    "        layers.Rescaling(1 / 255),\n"
+    "        *cnns.conv_blocks(),  # 16, 32, 64 filters\n"
+    "        layers.Dropout(0.2),\n"
+    "        layers.Flatten(),\n"
+    '        layers.Dense(128, activation="relu"),\n'
+    "        layers.Dense(num_classes),\n"
+    "    ])",
+    why="Augmentation and dropout act only in training, so in prediction the "
+    "model computes what the original CNN computes; the three conv–pool "
+    "blocks, the 128-unit layer and the logits hold all its weights.",
+)
+
+WRONG_ANSWERS["ex-06-4"] = [
+    (cnns.dropout((125, 125, 3), 7), "Keras Sequential: put the code"),
+    (
+        lambda input_shape: cnns.dropout(input_shape),
+        "cannot be called with 2 argument(s)",
+    ),
+    (
+        lambda input_shape, num_classes: cnns.original(
+            input_shape, num_classes
+        ),
+        "training-only layers",
+    ),
+]

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from course_utils.exercises import Exercise
+from course_utils.exercises.build_it import BuildIt, Case, Mistake
 from course_utils.exercises.counting import number_checker
+from course_utils.models import architecture
 
 DENSE1 = 31 * 31 * 16 * 128 + 128  # 1,968,256
 SLOPE_AT_2 = 1 - math.tanh(2) ** 2  # 0.0707
@@ -78,3 +82,98 @@ WRONG_ANSWERS = {
         (7.07, "not it"),
     ],
 }
+
+
+# --- build it: average pooling by hand (ex-07-4) ----------------------------------------------------------------
+
+
+def _grids(rng: np.random.Generator) -> list[Case]:
+    """A 2 × 2 grid and grids of odd height and width first (the last row and column fill no block), then 16
+    random grids of 2 to 9 rows and columns with whole numbers 0…9, as in the chapter."""
+    shapes = [(2, 2), (5, 7), (3, 3)] + [
+        tuple(int(s) for s in rng.integers(2, 10, size=2))
+        for _ in range(16)
+    ]
+    notes = [
+        "one block",
+        "odd height and width",
+        "3 × 3: one block and a row and column left over",
+    ]
+    cases = []
+    for k, shape in enumerate(shapes):
+        grid = rng.integers(0, 10, size=shape).astype(float)
+        cases.append(Case((grid,), notes[k] if k < len(notes) else ""))
+    return cases
+
+
+def _blocks(
+    grid: np.ndarray, reduce, keep_partial: bool = False
+) -> np.ndarray:
+    """Each 2 × 2 block of the grid reduced by ``reduce``; ``keep_partial`` also reduces the blocks that stick
+    out over an odd edge (what padding='same' would do)."""
+    grid = np.asarray(grid, dtype=float)
+    rows, cols = grid.shape
+    if keep_partial:
+        rows, cols = rows + rows % 2, cols + cols % 2
+    return np.array(
+        [
+            [
+                reduce(grid[i : i + 2, j : j + 2])
+                for j in range(0, cols - 1, 2)
+            ]
+            for i in range(0, rows - 1, 2)
+        ]
+    ).reshape(rows // 2, cols // 2)
+
+
+AVERAGE_POOL = BuildIt(
+    name="average_pool",
+    what="a function average_pool(grid) that returns the 2 × 2 average pooling of a 2-D array",
+    reference=lambda grid: architecture.pool(grid, "average"),
+    package='architecture.pool(grid, "average")',
+    cases=_grids,
+    mistakes=[
+        Mistake(
+            lambda grid: _blocks(grid, np.max),
+            "That keeps the largest value of each block (max pooling); LeNet-5 pools by the "
+            "average, the mean of the four values.",
+        ),
+        Mistake(
+            lambda grid: _blocks(grid, np.sum),
+            "That is the sum of each block: divide by the 4 values it holds.",
+        ),
+        Mistake(
+            lambda grid: _blocks(grid, np.mean, keep_partial=True),
+            "A row or column that fills no whole block is dropped (Keras pools with "
+            "padding='valid'): a 5 × 7 grid gives 2 × 3 values, not 3 × 4.",
+        ),
+    ],
+)
+
+EXERCISES["ex-07-4"] = Exercise(
+    "average_pool",
+    AVERAGE_POOL.what,
+    AVERAGE_POOL,
+    "Cut the grid to an even number of rows and columns "
+    "(grid[: rows // 2 * 2, : cols // 2 * 2]), reshape it to "
+    "(rows // 2, 2, cols // 2, 2) and take the mean over axes 1 and 3; or "
+    "loop over the blocks.",
+    "import numpy as np\n"
+    "\n"
+    "\n"
+    "def average_pool(grid):\n"
+    "    grid = np.asarray(grid, dtype=float)\n"
+    "    rows, cols = grid.shape[0] // 2, grid.shape[1] // 2\n"
+    "    # drop an odd last row or column, then average each 2 × 2 block\n"
+    "    blocks = grid[: 2 * rows, : 2 * cols].reshape(rows, 2, cols, 2)\n"
+    "    return blocks.mean(axis=(1, 3))",
+    why="Each output is the mean of one 2 × 2 block, and a row or column "
+    "that fills no block is dropped, as Keras's AveragePooling2D does with "
+    "its default padding='valid'.",
+)
+
+WRONG_ANSWERS["ex-07-4"] = [
+    (np.zeros((2, 2)), "define it with `def`"),
+    (lambda grid, size: grid, "cannot be called with 1 argument(s)"),
+    (lambda grid: grid[::2, ::2], "gives an array of shape"),
+]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import keras_tuner as kt
+import numpy as np
 
+from course_utils.analysis import metrics
 from course_utils.exercises import Exercise, Wrong, check_number
+from course_utils.exercises.build_it import BuildIt, Mistake, label_pairs
+from course_utils.labels import CLASS_NAMES
 
 #: The chapter's search space, for the solution that counts its random starts (the tests run it first).
 SOLUTION_SETUP = (
@@ -165,3 +169,105 @@ WRONG_ANSWERS = {
         (0.5, "not a whole number"),
     ],
 }
+
+
+# --- build it: macro-F1, the search's objective (ex-11-5) --------------------------------------------------------
+
+
+def _f1_per_class(
+    y_true, y_pred, classes, harmonic: bool = True
+) -> np.ndarray:
+    """F1 of each of ``classes`` (0 where it has no hits); ``harmonic=False`` takes the plain mean of precision
+    and recall instead."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    scores = []
+    for c in classes:
+        hits = np.sum((y_true == c) & (y_pred == c))
+        if hits == 0:
+            scores.append(0.0)
+            continue
+        precision, recall = (
+            hits / np.sum(y_pred == c),
+            hits / np.sum(y_true == c),
+        )
+        mean = (
+            2 * precision * recall / (precision + recall)
+            if harmonic
+            else (precision + recall) / 2
+        )
+        scores.append(mean)
+    return np.array(scores)
+
+
+MACRO_F1 = BuildIt(
+    name="macro_f1",
+    what="a function macro_f1(y_true, y_pred) that returns a number",
+    reference=lambda y_true, y_pred: metrics.scores(
+        y_true, y_pred, CLASS_NAMES
+    )["macro-F1"],
+    package='metrics.scores(...)["macro-F1"]',
+    cases=label_pairs,
+    mistakes=[
+        Mistake(
+            lambda y_true, y_pred: float(
+                np.mean(np.asarray(y_true) == np.asarray(y_pred))
+            ),
+            "That is the micro-averaged F1, which equals the accuracy. Macro-F1 computes F1 "
+            "for each class and averages them, so every class counts the same.",
+        ),
+        Mistake(
+            lambda y_true, y_pred: float(
+                np.mean(_f1_per_class(y_true, y_pred, np.unique(y_true)))
+            ),
+            "A class that is predicted but has no images counts too (with F1 0, as its "
+            "predictions are all wrong): average over the classes in y_true or y_pred.",
+        ),
+        Mistake(
+            lambda y_true, y_pred: float(
+                np.mean(
+                    _f1_per_class(
+                        y_true,
+                        y_pred,
+                        np.union1d(y_true, y_pred),
+                        harmonic=False,
+                    )
+                )
+            ),
+            "That averages precision and recall plainly; F1 is their harmonic mean, "
+            "2 · precision · recall / (precision + recall), which punishes a low one.",
+        ),
+    ],
+)
+
+EXERCISES["ex-11-5"] = Exercise(
+    "macro_f1",
+    MACRO_F1.what,
+    MACRO_F1,
+    "For each class c in np.union1d(y_true, y_pred): F1 = 2 · hits / "
+    "(images of c + predictions of c), where hits counts images of c "
+    "predicted as c. Average the F1 of those classes.",
+    "import numpy as np\n"
+    "\n"
+    "\n"
+    "def macro_f1(y_true, y_pred):\n"
+    "    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)\n"
+    "    f1 = []\n"
+    "    for c in np.union1d(y_true, y_pred):  # every class seen\n"
+    "        hits = np.sum((y_true == c) & (y_pred == c))\n"
+    "        seen = np.sum(y_true == c) + np.sum(y_pred == c)\n"
+    "        f1.append(2 * hits / seen)\n"
+    "    return float(np.mean(f1))",
+    why="F1 = 2 · hits / (images + predictions of the class) is the "
+    "harmonic mean of precision and recall, and every class seen in the "
+    "labels or the predictions counts once, as scikit-learn and the "
+    "search's MacroF1 metric count it.",
+)
+
+WRONG_ANSWERS["ex-11-5"] = [
+    ("macro", "define it with `def`"),
+    (
+        lambda y_true, y_pred, classes: 0.5,
+        "cannot be called with 2 argument(s)",
+    ),
+    (lambda y_true, y_pred: 1.0, "gives 1, but the package's"),
+]

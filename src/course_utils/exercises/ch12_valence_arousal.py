@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import layers
 
+from course_utils.data.schema import EMOTIONS
 from course_utils.exercises import (
     Exercise,
     Wrong,
@@ -19,6 +21,13 @@ from course_utils.exercises import (
     output_shape,
     params,
     weighted_layers,
+)
+from course_utils.exercises.build_it import BuildIt, Case, Mistake
+from course_utils.labels import (
+    emotion_table,
+    mean_va_targets,
+    shares_frame,
+    va_targets,
 )
 
 #: What the regression head reads: the 128 features of the original CNN's dense layer.
@@ -199,3 +208,134 @@ WRONG_ANSWERS = {
         (2, "Expected the head"),
     ],
 }
+
+
+# --- build it: an artwork's valence and arousal target (ex-12-6) -------------------------------------------------
+
+
+def _coordinates():
+    """The committed coordinates (one row per emotion: valence, arousal), as the exercise passes them."""
+    return emotion_table()[["valence", "arousal"]].copy()
+
+
+def _votes(rng: np.random.Generator) -> list[Case]:
+    """Shares of hand-picked artworks first (no votes, a total of exactly 1, a total above 1, one small share),
+    then 20 random artworks with 1 to 5 emotions chosen, some by more than all annotators together."""
+    coords = _coordinates()
+    edges = [
+        ({}, "no emotion chosen by anyone"),
+        (
+            {"happiness": 0.5, "sadness": 0.5},
+            "shares adding up to exactly 1",
+        ),
+        (
+            {"happiness": 0.8, "love": 0.6, "fear": 0.2},
+            "shares adding up to more than 1",
+        ),
+        ({"anger": 0.1}, "one emotion chosen by a tenth of the annotators"),
+    ]
+    cases = [Case((shares, coords), note) for shares, note in edges]
+    for _ in range(20):
+        chosen = rng.choice(
+            EMOTIONS, size=int(rng.integers(1, 6)), replace=False
+        )
+        shares = {
+            str(e): float(s)
+            for e, s in zip(
+                chosen, rng.choice(np.arange(1, 10) / 10, len(chosen))
+            )
+        }
+        cases.append(Case((shares, coords)))
+    return cases
+
+
+def _through_frame(rule, shares: dict, coordinates) -> tuple[float, float]:
+    """``rule`` (a function of a shares frame, like va_targets) applied to one artwork's shares."""
+    row = rule(shares_frame({"artwork": shares}), coordinates).iloc[0]
+    return float(row["valence"]), float(row["arousal"])
+
+
+def _plain_sum(shares: dict, coordinates) -> tuple[float, float]:
+    point = sum(
+        (s * coordinates.loc[e].to_numpy() for e, s in shares.items()),
+        np.zeros(2),
+    )
+    return (
+        (float(point[0]), float(point[1]))
+        if shares
+        else (float("nan"), float("nan"))
+    )
+
+
+def _coordinate_mean(shares: dict, coordinates) -> tuple[float, float]:
+    if not shares:
+        return float("nan"), float("nan")
+    point = (
+        coordinates.loc[[e for e, s in shares.items() if s > 0]]
+        .to_numpy()
+        .mean(axis=0)
+    )
+    return float(point[0]), float(point[1])
+
+
+VA_TARGET = BuildIt(
+    name="va_target",
+    what="a function va_target(shares, coordinates) that returns a (valence, arousal) pair",
+    reference=lambda shares, coordinates: _through_frame(
+        va_targets, shares, coordinates
+    ),
+    package="labels.va_targets",
+    cases=_votes,
+    mistakes=[
+        Mistake(
+            lambda shares, coordinates: _through_frame(
+                mean_va_targets, shares, coordinates
+            ),
+            "That is the share-weighted mean (always divided by the total share), the rule "
+            "the chapter replaced: divide only where the shares add up to more than 1, so "
+            "the annotators who chose none of them keep the point near the origin.",
+        ),
+        Mistake(
+            _plain_sum,
+            "Where the shares add up to more than 1 (annotators chose several emotions), "
+            "divide the sum by that total, or the point can leave the plane.",
+        ),
+        Mistake(
+            _coordinate_mean,
+            "That is the plain mean of the chosen emotions' coordinates: weight each "
+            "coordinate by its share.",
+        ),
+    ],
+)
+
+EXERCISES["ex-12-6"] = Exercise(
+    "va_target",
+    VA_TARGET.what,
+    VA_TARGET,
+    "Sum share × coordinates over the chosen emotions "
+    "(coordinates.loc[emotion, ['valence', 'arousal']]); divide by the "
+    "total share only where it is above 1; with no shares at all the "
+    "target is (nan, nan).",
+    "import numpy as np\n"
+    "\n"
+    "\n"
+    "def va_target(shares, coordinates):\n"
+    "    total = sum(shares.values())\n"
+    "    if total == 0:\n"
+    "        return np.nan, np.nan  # nobody chose an emotion\n"
+    "    point = np.zeros(2)\n"
+    "    for emotion, share in shares.items():\n"
+    "        point += share * coordinates.loc[emotion].to_numpy()\n"
+    "    point /= max(total, 1.0)  # divide only a total above 1\n"
+    "    return point[0], point[1]",
+    why="The share-weighted sum moves the point from the origin (no "
+    "feeling) towards the chosen emotions as far as the annotators agree; "
+    "dividing a total above 1 keeps it inside the plane.",
+)
+
+WRONG_ANSWERS["ex-12-6"] = [
+    ((0.27, 0.1), "define it with `def`"),
+    (lambda shares: (0, 0), "cannot be called with 2 argument(s)"),
+    (lambda shares, coordinates: 0.27, "gives 0.27, but the package's"),
+    (lambda shares, coordinates: coordinates.loc["joy"], "raised KeyError"),
+]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
+
+from course_utils.analysis import retrieval
 from course_utils.analysis.retrieval import random_precision
 from course_utils.exercises import (
     FRACTION,
@@ -12,6 +15,7 @@ from course_utils.exercises import (
     check_number,
     check_text,
 )
+from course_utils.exercises.build_it import BuildIt, Case, Mistake
 from course_utils.labels import QUADRANTS
 
 #: The gallery of exercise 14.1: 200 artworks, 50 relevant; precision at 10.
@@ -117,3 +121,121 @@ WRONG_ANSWERS = {
         (3, "Expected quadrant name"),
     ],
 }
+
+
+# --- build it: a search by example, by cosine similarity (ex-14-4) -----------------------------------------------
+
+
+def _galleries(rng: np.random.Generator) -> list[Case]:
+    """Feature vectors (one row per artwork) and the index of the query: a gallery of two, features of very
+    different lengths, an artwork whose features are all 0 (a ReLU layer can give that), the query last, then
+    six random galleries of 5 to 30 artworks with 3 to 8 features."""
+    lengths = rng.uniform(0.5, 1.5, size=(12, 4)) * np.array(
+        [[1.0], [10.0], [0.1]]
+    ).repeat(4, axis=0)
+    zero = rng.uniform(-1, 1, size=(8, 5)).round(3)  # some similarities < 0
+    zero[3] = 0.0
+    cases = [
+        Case((rng.uniform(0, 1, (2, 3)).round(3), 0), "a gallery of two"),
+        Case((lengths.round(3), 1), "features of very different lengths"),
+        Case((zero, 0), "artwork 3's features are all 0"),
+        Case(
+            (rng.uniform(0, 1, (9, 4)).round(3), 8),
+            "the query is the last artwork",
+        ),
+    ]
+    for _ in range(6):
+        n, d = int(rng.integers(5, 31)), int(rng.integers(3, 9))
+        cases.append(
+            Case((rng.uniform(0, 1, (n, d)).round(3), int(rng.integers(n))))
+        )
+    return cases
+
+
+def _order(
+    scores: np.ndarray, index: int, keep: bool = False
+) -> np.ndarray:
+    """Indices by ``scores``, highest first (stable), without ``index`` unless ``keep``."""
+    order = np.argsort(-scores, kind="stable")
+    return order if keep else order[order != index]
+
+
+def _cosine(features, index) -> np.ndarray:
+    f = np.asarray(features, dtype=float)
+    unit = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
+    return unit @ unit[index]
+
+
+def _unsafe_cosine(features, index) -> np.ndarray:
+    f = np.asarray(features, dtype=float)
+    unit = f / np.linalg.norm(f, axis=1, keepdims=True)
+    return unit @ unit[index]
+
+
+RANK_BY_EXAMPLE = BuildIt(
+    name="rank_by_example",
+    what="a function rank_by_example(features, index) that returns the other artworks' indices, most similar first",
+    reference=retrieval.rank_by_example,
+    package="retrieval.rank_by_example",
+    cases=_galleries,
+    mistakes=[
+        Mistake(
+            lambda f, i: _order(
+                -np.linalg.norm(np.asarray(f) - np.asarray(f)[i], axis=1), i
+            ),
+            "That ranks by Euclidean distance, which mixes how strongly a painting activates "
+            "the features with which ones it activates; cosine similarity compares the "
+            "direction only (divide each row by its length first).",
+        ),
+        Mistake(
+            lambda f, i: _order(_cosine(f, i), i, keep=True),
+            "The query itself is in the ranking (it is always the most similar to itself): "
+            "leave artwork `index` out.",
+        ),
+        Mistake(
+            lambda f, i: _order(-_cosine(f, i), i),
+            "The order is reversed: the most similar artwork (the highest cosine "
+            "similarity) comes first.",
+        ),
+        Mistake(
+            lambda f, i: _order(
+                np.nan_to_num(_unsafe_cosine(f, i), nan=-np.inf), i
+            ),
+            "An artwork whose features are all 0 has length 0: dividing by it gives nan. "
+            "Divide by np.maximum(length, 1e-12), so its similarity is 0, as the package's.",
+        ),
+    ],
+)
+
+
+EXERCISES["ex-14-4"] = Exercise(
+    "rank_by_example",
+    RANK_BY_EXAMPLE.what,
+    RANK_BY_EXAMPLE,
+    "Divide each row by its length (np.linalg.norm(..., axis=1, "
+    "keepdims=True), at least 1e-12), take the dot product of every row with "
+    "the query's row, sort from high to low (np.argsort of the negative, "
+    "kind='stable') and drop `index`.",
+    "import numpy as np\n"
+    "\n"
+    "\n"
+    "def rank_by_example(features, index):\n"
+    "    f = np.asarray(features, dtype=float)\n"
+    "    length = np.linalg.norm(f, axis=1, keepdims=True)\n"
+    "    unit = f / np.maximum(length, 1e-12)  # an all-0 row stays 0\n"
+    "    similarity = unit @ unit[index]\n"
+    '    order = np.argsort(-similarity, kind="stable")\n'
+    "    return order[order != index]  # the query is not its own answer",
+    why="Cosine similarity compares which features a painting activates, not "
+    "how strongly, and the query is left out, so the first index is the "
+    "nearest other artwork.",
+)
+
+WRONG_ANSWERS["ex-14-4"] = [
+    (np.arange(3), "define it with `def`"),
+    (lambda features: np.arange(3), "cannot be called with 2 argument(s)"),
+    (
+        lambda features, index: np.arange(len(features)),
+        "gives an array of shape",
+    ),
+]

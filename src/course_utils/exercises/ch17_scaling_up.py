@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 from typing import Any
 
 import keras
+import numpy as np
+import tensorflow as tf
 
+from course_utils.config.device import quiet_retracing_notice
 from course_utils.exercises import Exercise, Wrong, check_number
+from course_utils.exercises.build_it import (
+    BuildIt,
+    Case,
+    Mistake,
+    Named,
+    seeded_weights,
+    show,
+)
 from course_utils.exercises.counting import number_checker
+from course_utils.training import strategies
 
 #: Exercise 17.1: a training set of 2,000 images on four GPUs at batch_size=32 per replica.
 IMAGES, REPLICAS, PER_REPLICA = 2000, 4, 32
@@ -212,3 +225,176 @@ WRONG_ANSWERS = {
         (13_500_000.5, "not a whole number"),
     ],
 }
+
+
+# --- build it: one step of a custom training loop (ex-17-5) -----------------------------------------------------
+
+#: The plain gradient step the check trains with: with Adam the first step is about the same size whatever
+#: the gradient's scale, so a loss summed instead of averaged would pass unseen.
+STEP_RATE = 0.1
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A tiny classifier's batch: the input features, the labels, the classes and the seed of the weights."""
+
+    x: np.ndarray
+    y: np.ndarray
+    classes: int
+    seed: int
+
+    def model(self) -> keras.Model:
+        """A fresh classifier (a ReLU layer of 5 units, then logits) with the batch's seeded weights."""
+        model = keras.Sequential(
+            [
+                keras.Input((self.x.shape[1],)),
+                keras.layers.Dense(5, activation="relu"),
+                keras.layers.Dense(self.classes),
+            ]
+        )
+        return seeded_weights(model, self.seed)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one training step did: the loss it reported and the weights after it."""
+
+    loss: float
+    weights: tuple
+
+    def __repr__(self) -> str:
+        return f"loss {show(self.loss)} and weights after the step {show(list(self.weights))}"
+
+
+def _batches(rng: np.random.Generator) -> list[Case]:
+    """A batch of one, a batch of 8 and one of a random size (4 inputs, 3 to 5 classes)."""
+    cases = []
+    for n, note in (
+        (1, "a batch of one"),
+        (8, "a batch of 8"),
+        (int(rng.integers(2, 17)), ""),
+    ):
+        classes = int(rng.integers(3, 6))
+        batch = _Batch(
+            rng.normal(0, 1, (n, 4)).astype("float32"),
+            rng.integers(0, classes, n).astype("int32"),
+            classes,
+            int(rng.integers(2**31)),
+        )
+        args = (
+            Named("model"),
+            Named("optimizer"),
+            Named("loss_fn"),
+            Named("x"),
+            Named("y"),
+        )
+        cases.append(Case(args, note or f"a batch of {n}", batch))
+    return cases
+
+
+def _one_step(function, case: Case) -> _Step:
+    """``function(model, optimizer, loss_fn, x, y)`` on a fresh model, with plain gradient descent and the
+    study's loss; what it reported and the weights it left."""
+    batch: _Batch = case.data
+    model = batch.model()
+    optimizer = keras.optimizers.SGD(STEP_RATE)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss = function(
+        model, optimizer, loss_fn, batch.x.copy(), batch.y.copy()
+    )
+    return _Step(
+        float(np.asarray(loss)),
+        tuple(np.asarray(w) for w in model.trainable_weights),
+    )
+
+
+def _package_step(model, optimizer, loss_fn, x, y):
+    """One step of the package's custom loop (strategies.fit_custom, on the default strategy)."""
+    quiet_retracing_notice()  # a new model per input: one trace each, expected
+    model.compile(optimizer=optimizer, loss=loss_fn)
+    batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(len(y))
+    history, _ = strategies.fit_custom(
+        model, batches, None, 1, tf.distribute.get_strategy()
+    )
+    return history["loss"][0]
+
+
+def _slipped_step(
+    model, optimizer, loss_fn, x, y, reduce="mean", sign=1.0, apply=True
+):
+    """A step with one slip: the loss summed, a step up the gradient, no step at all."""
+    with tf.GradientTape() as tape:
+        per_example = loss_fn.call(tf.constant(y), model(x, training=True))
+        loss = (
+            tf.reduce_sum(per_example)
+            if reduce == "sum"
+            else tf.reduce_mean(per_example)
+        )
+    grads = tape.gradient(loss, model.trainable_variables)
+    if apply:
+        optimizer.apply_gradients(
+            [
+                (sign * g, v)
+                for g, v in zip(grads, model.trainable_variables)
+            ]
+        )
+    return float(tf.reduce_mean(per_example))
+
+
+TRAIN_STEP = BuildIt(
+    name="train_step",
+    what="a function train_step(model, optimizer, loss_fn, x, y) that takes one training step and returns the loss",
+    reference=_package_step,
+    package="custom loop (strategies.fit_custom, one step)",
+    cases=_batches,
+    run=_one_step,
+    mistakes=[
+        Mistake(
+            lambda *args: _slipped_step(*args, apply=False),
+            "The weights did not change: pass the gradients to the optimizer, "
+            "optimizer.apply_gradients(zip(grads, model.trainable_variables)).",
+        ),
+        Mistake(
+            lambda *args: _slipped_step(*args, reduce="sum"),
+            "The step is as many times too large as the batch has images: the loss is the "
+            "mean over the batch (loss_fn(y, logits) averages), not the sum.",
+        ),
+        Mistake(
+            lambda *args: _slipped_step(*args, sign=-1.0),
+            "The weights moved up the gradient, raising the loss: apply the gradients "
+            "themselves; the optimizer subtracts them.",
+        ),
+    ],
+)
+
+EXERCISES["ex-17-5"] = Exercise(
+    "train_step",
+    TRAIN_STEP.what,
+    TRAIN_STEP,
+    "Under `with tf.GradientTape() as tape:` compute logits = model(x, "
+    "training=True) and loss = loss_fn(y, logits); then grads = "
+    "tape.gradient(loss, model.trainable_variables), "
+    "optimizer.apply_gradients(zip(grads, model.trainable_variables)), and "
+    "return the loss.",
+    "import tensorflow as tf\n"
+    "\n"
+    "\n"
+    "def train_step(model, optimizer, loss_fn, x, y):\n"
+    "    with tf.GradientTape() as tape:\n"
+    "        logits = model(x, training=True)\n"
+    "        loss = loss_fn(y, logits)  # the mean over the batch\n"
+    "    weights = model.trainable_variables\n"
+    "    grads = tape.gradient(loss, weights)\n"
+    "    optimizer.apply_gradients(zip(grads, weights))\n"
+    "    return loss",
+    why="The tape records the forward pass, the gradient of the batch's mean "
+    "loss says how each weight should move, and the optimizer moves it: "
+    "what fit does for every batch, and what the package's loop does on "
+    "each replica.",
+)
+
+WRONG_ANSWERS["ex-17-5"] = [
+    (0.5, "define it with `def`"),
+    (lambda model, x, y: 0.5, "cannot be called with 5 argument(s)"),
+    (lambda model, optimizer, loss_fn, x, y: "loss", "raised ValueError"),
+]

@@ -140,17 +140,23 @@ def pooling_example(
         .integers(0, 10, size=(size, size))
         .astype("float32")
     )
-    batch = grid[None, :, :, None]
     pooled = {
         "input": grid,
-        "max-pool 2×2": np.asarray(layers.MaxPooling2D(2)(batch))[
-            0, :, :, 0
-        ],
-        "average-pool 2×2": np.asarray(layers.AveragePooling2D(2)(batch))[
-            0, :, :, 0
-        ],
+        "max-pool 2×2": pool(grid, "max"),
+        "average-pool 2×2": pool(grid, "average"),
     }
     return {name: pd.DataFrame(values) for name, values in pooled.items()}
+
+
+def pool(grid: np.ndarray, kind: str = "max", size: int = 2) -> np.ndarray:
+    """A 2-D grid pooled by Keras in ``size`` × ``size`` blocks (the
+    largest value or the mean of each); rows and columns that fill no
+    block are dropped."""
+    layer = {"max": layers.MaxPooling2D, "average": layers.AveragePooling2D}
+    if kind not in layer:
+        raise ValueError(f"kind {kind!r}: use 'max' or 'average'")
+    batch = np.asarray(grid, dtype="float32")[None, :, :, None]
+    return np.asarray(layer[kind](size)(batch))[0, :, :, 0]
 
 
 def activation_table(
