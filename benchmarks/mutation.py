@@ -60,7 +60,9 @@ class Target:
 #: The modules whose numbers the course reports, each with the test files that test it (fast, TensorFlow-free
 #: where the module allows: a mutant's tests run in a forked process, once per mutant).
 TARGETS = {
-    "labels": Target("course_utils/labels.py", ("tests/test_labels.py", "tests/test_lexicon.py")),
+    "labels": Target(
+        "course_utils/labels.py", ("tests/test_labels.py", "tests/test_lexicon.py", "tests/test_label_edges.py")
+    ),
     "metrics": Target(
         "course_utils/analysis/metrics.py",
         ("tests/test_evaluation.py", "tests/test_uncertainty.py", "tests/test_ceiling.py"),
@@ -240,14 +242,20 @@ def statuses(work: Path, target: Target) -> dict[str, str]:
 # --- one module's run ----------------------------------------------------------------------------------------
 
 
-def prepare(work: Path, target: Target, children: int) -> None:
-    """A fresh copy of what the tests need (src/, tests/, conftest.py) with mutmut's settings for this target."""
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+def prepare(work: Path, target: Target, again: bool = False) -> None:
+    """A copy of what the tests need (src/, tests/, conftest.py) with mutmut's settings for this target: fresh,
+    or (``again``) the last run's copy with today's tests, refused when the module changed since."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
-    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    if again:
+        copied = work / "src" / target.path
+        if not copied.is_file() or copied.read_bytes() != (ROOT / "src" / target.path).read_bytes():
+            raise SystemExit(f"--again: src/{target.path} changed since its last full run (or there was none)")
+    else:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+        shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore, dirs_exist_ok=True)
     shutil.copy2(ROOT / "conftest.py", work / "conftest.py")
     settings = {
         "source_paths": ["src"],
@@ -262,10 +270,9 @@ def prepare(work: Path, target: Target, children: int) -> None:
     (work / "pyproject.toml").write_text(f"{text}\n[tool.mutmut]\n{toml}\n", encoding="utf-8")
 
 
-def run_mutmut(work: Path, target: Target, children: int) -> tuple[int, float]:
-    """``mutmut run`` on the target's functions in the copy; its exit code and wall seconds (log in run.log)."""
+def run_mutmut(work: Path, names: list[str], children: int) -> tuple[int, float]:
+    """``mutmut run`` on the named mutants (patterns; none: all) in the copy; exit code and wall seconds."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MUTANT_UNDER_TEST")}
-    names = [f"{target.module}*.{mangled(f)}__mutmut_*" for f in target.functions]  # a package: …__init__.x_…
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names]
     start = time.perf_counter()
     with open(work / "run.log", "w", encoding="utf-8") as log:
@@ -280,9 +287,10 @@ def mangled(function: str) -> str:
     return f"x_{function}"
 
 
-def score(target_name: str, target: Target, work: Path, equivalents: dict[Key, str]) -> tuple[dict, list[str]]:
-    """The module's row of the table and the text of its survivors (diffs), from mutmut's results."""
-    verdicts = statuses(work, target)
+def score(
+    target_name: str, target: Target, work: Path, verdicts: dict[str, str], equivalents: dict[Key, str]
+) -> tuple[dict, list[str]]:
+    """The module's row of the table and the text of its survivors (diffs), from mutmut's verdicts."""
     diffs = mutant_diffs(work / "mutants" / "src" / target.path)
     counts = {"killed": 0, "equivalent": 0, "survived": 0, "timed out": 0, "not run": 0}
     survivors, used = [], set()
@@ -317,17 +325,30 @@ def _order(name: str) -> tuple[str, int]:
     return base, int(number) if number.isdigit() else -1
 
 
-def measure(name: str, children: int) -> dict:
-    """Mutate one module, run its tests against every mutant, and score it."""
+def measure(name: str, children: int, again: bool = False) -> dict:
+    """Mutate one module, run its tests against every mutant (``again``: only against the last run's survivors,
+    with today's tests), and score it."""
     target = TARGETS[name]
     work = WORK / name
-    prepare(work, target, children)
-    code, seconds = run_mutmut(work, target, children)
+    prepare(work, target, again)
+    verdicts_file = work / "verdicts.json"
+    before = {}
+    if again:  # the last run's verdicts (a run of mutmut alone left only its own results file)
+        last = verdicts_file.read_text(encoding="utf-8") if verdicts_file.is_file() else None
+        before = json.loads(last) if last else statuses(work, target)
+    if again:
+        names = [m for m, status in before.items() if COLUMN.get(status) != "killed"]
+    else:
+        names = [f"{target.module}*.{mangled(f)}__mutmut_*" for f in target.functions]  # a package: …__init__.x_…
+    code, seconds = run_mutmut(work, names, children) if names or not again else (0, 0.0)
     if code != 0:
         tail = (work / "run.log").read_text(encoding="utf-8", errors="replace")[-3000:]
         print(f"mutmut failed on {name} (exit {code}); the end of {work / 'run.log'}:\n{tail}", flush=True)
         return {"module": name, "mutants": 0, "score": "failed", "minutes": round(seconds / 60, 1)}
-    row, survivors = score(name, target, work, read_equivalents())
+    now = statuses(work, target)
+    verdicts = {**before, **{m: now[m] for m in names}} if again else now
+    verdicts_file.write_text(json.dumps(verdicts, indent=0, ensure_ascii=False), encoding="utf-8")
+    row, survivors = score(name, target, work, verdicts, read_equivalents())
     (work / "survivors.txt").write_text("\n\n".join(survivors) + "\n", encoding="utf-8")
     row["minutes"] = round(seconds / 60, 1)
     row["tests"] = ", ".join(Path(t).name for t in target.tests)
@@ -343,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help=f"modules to measure, of {', '.join(TARGETS)} (default: all)")
     parser.add_argument("--children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--list", action="store_true", help="print the modules, functions and tests, and stop")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="rerun only the last run's survivors, with today's tests (quick; the table's numbers need a full run)",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.modules) - set(TARGETS))
     if unknown:
@@ -354,8 +380,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: src/{t.path} [{', '.join(t.functions) or 'every function'}] ← {' '.join(t.tests)}")
         return 0
     start_load, started = load(), datetime.now()
-    rows = [measure(name, args.children) for name in names]
-    command = "benchmarks/mutation.py" + "".join(f" {n}" for n in args.modules)
+    rows = [measure(name, args.children, args.again) for name in names]
+    command = "benchmarks/mutation.py" + " --again" * args.again + "".join(f" {n}" for n in args.modules)
     print(
         f"\nMeasured {started:%Y-%m-%d %H:%M} by `.venv/bin/python {command}` (mutmut, {args.children} at once); "
         f"load average at start {start_load}, at the end {load()}.\n"
