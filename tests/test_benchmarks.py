@@ -28,6 +28,7 @@ def test_every_script_is_listed():
         "download",
         "gpu_check",
         "gpu_mirrored",
+        "mutation",
         "pipeline",
         "test_suite",
         "throughput",
