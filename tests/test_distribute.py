@@ -178,6 +178,16 @@ def test_mirrored_training_learns_and_predicts_in_order(mirrored):
     assert_validation_scored_in_order(mirrored, mirrored["val_true"])
 
 
+@pytest.mark.parametrize(
+    "n_train, per_replica, replicas, images",
+    [(190, 8, 2, 16), (17, 8, 2, 16), (15, 8, 2, 14), (7, 8, 4, 4)],
+)
+def test_the_first_step_batch_is_what_the_replicas_can_share(n_train, per_replica, replicas, images):
+    """run_check's compared step: a global batch, or with few training images (dead links: 15 of the smoke
+    sample's) the most images every replica can get as many of."""
+    assert distributed.first_step_batch(n_train, per_replica, replicas) == images
+
+
 def test_logical_cpus_after_tensorflow_started_names_the_problem():
     import tensorflow as tf
 

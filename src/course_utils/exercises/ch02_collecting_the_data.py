@@ -23,7 +23,7 @@ SOLUTION_SETUP = "from course_utils.datasets.session import open_session\nsessio
 STATUSES = (200, 301, 403, 404, 408, 429, 500, 503)
 
 
-#: The columns exercise 2.1 is about, as the archive's header spells them (SPEC §2).
+#: The columns exercise 2.1 is about, as the archive's header spells them.
 ART_HAPPY, IMAGE_HAPPY = (
     "Art (image+title): happiness",
     "ImageOnly: happiness",
