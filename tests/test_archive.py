@@ -285,6 +285,19 @@ def test_archive_download_survives_a_cut_connection_and_a_500(server, tmp_path):
     assert server.hits[schema.ARCHIVE_NAME] == 3
 
 
+@pytest.mark.parametrize("cut_at", [0.5, 0.9])
+def test_a_retry_after_a_cut_mid_stream_saves_exactly_what_was_served(server, tmp_path, cut_at):
+    """The first answer stops part-way through (fewer bytes than its Content-Length), the second is whole: the
+    saved file holds the served bytes once, not the first part followed by the whole."""
+    served = (server.root / schema.ARCHIVE_NAME).read_bytes()
+    server.fault(schema.ARCHIVE_NAME, Reply(200, truncate=cut_at, headers=(("Content-Length", str(len(served))),)))
+    path = tmp_path / "saved.zip"
+    fetcher = Fetcher(FAST)
+    assert fetcher.save(server.archive_url, path) == len(served)
+    assert fetcher.retries == 1 and server.hits[schema.ARCHIVE_NAME] == 2
+    assert path.read_bytes() == served
+
+
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "course_utils", *args], capture_output=True, text=True)
 

@@ -25,11 +25,59 @@ def keep(*args, **kwargs):
     return run
 
 distributed.train = keep
+
+# Inside every training step, note how many replicas the step runs on and how many images this replica got
+# (a numpy_function runs when the step runs, once per replica), labelled by the call it belongs to: run_check's
+# first one_step (one device), its second (mirrored), or train(). XLA is kept off: it cannot run a numpy_function.
+import keras, numpy as np, tensorflow as tf
+seen, phase, steps = [], ["train"], []
+real_train_step = keras.Sequential.train_step
+
+def watched_train_step(self, data):
+    context = tf.distribute.get_replica_context()
+    label, replicas = phase[0], context.num_replicas_in_sync
+
+    def note(n):
+        seen.append([label, replicas, int(n)])
+        return np.int64(0)
+
+    tf.numpy_function(note, [tf.shape(data[0])[0]], tf.int64)
+    return real_train_step(self, data)
+
+keras.Sequential.train_step = watched_train_step
+keras.Model._resolve_auto_jit_compile = lambda self: False
+real_one_step = distributed.one_step
+
+def watched_one_step(model, x, y, num_classes, weights, strat):
+    phase[0] = f"one_step {len(steps)}"
+    loss, grads = real_one_step(model, x, y, num_classes, weights, strat)
+    steps.append((x, y, weights, grads))
+    phase[0] = "train"
+    return loss, grads
+
+distributed.one_step = watched_one_step
 if sys.argv[1] == "worker":
     report = distributed.run_worker_check("original", 2, 8)
 else:
     report = distributed.run_check(2, "original", 2, 8)
 split, run = kept[0]
+from course_utils.models import cnns
+
+# the gradient of the mirrored step's batch, computed here on one device with a tape (SGD at rate 1: Δw = −g)
+x, y, start, distributed_grads = steps[-1]
+net = cnns.build("original", x.shape[1:], len(split.class_names))
+net.set_weights(start)
+with tf.GradientTape() as tape:
+    logits = net(x, training=True)
+    own_loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+own_grads = [g.numpy() for g in tape.gradient(own_loss, net.trainable_weights)]
+report.update(
+    seen_in_steps=seen,
+    own_loss=float(own_loss),
+    own_logits=logits.numpy().tolist(),
+    own_labels=[int(v) for v in y],
+    own_gradient_relative_difference=distributed.relative_difference(own_grads, distributed_grads),
+)
 from course_utils.models import cnns
 one_device = cnns.build("original", split.x_val.shape[1:], len(split.class_names))
 one_device.set_weights(run.model.get_weights())
@@ -100,11 +148,44 @@ def test_a_mirrored_step_matches_a_single_device_step(mirrored):
 
 
 @pytest.mark.slow
+def test_inside_the_mirrored_step_two_replicas_each_get_half_the_batch(mirrored):
+    """As the step itself sees it (not as the check reports it): run_check's one-device step runs once on all 16
+    images, its mirrored step on each of 2 replicas with 8, and train() on 2 replicas with at most 8 each."""
+    seen = {}
+    for label, replicas, images in mirrored["seen_in_steps"]:
+        seen.setdefault(label, []).append((replicas, images))
+    assert seen["one_step 0"] == [(1, 16)]
+    assert seen["one_step 1"] == [(2, 8), (2, 8)]
+    assert {replicas for replicas, _ in seen["train"]} == {2}
+    assert max(images for _, images in seen["train"]) == 8
+
+
+@pytest.mark.slow
+def test_the_mirrored_gradient_is_the_one_computed_here(mirrored):
+    """The mirrored step's gradient equals the one this test computes with a tape on one device, for the same
+    16 images and weights; the loss also equals the cross-entropy worked out here in NumPy from the logits."""
+    assert mirrored["own_gradient_relative_difference"] < 1e-4
+    worked = cross_entropy(mirrored["own_logits"], mirrored["own_labels"]).mean()
+    assert mirrored["own_loss"] == pytest.approx(worked, rel=1e-5)
+    assert mirrored["first_step_loss_mirrored"] == pytest.approx(worked, abs=1e-5)
+
+
+@pytest.mark.slow
 def test_mirrored_training_learns_and_predicts_in_order(mirrored):
     assert mirrored["train_loss"][-1] < mirrored["train_loss"][0]
     assert mirrored["val_predictions"] == mirrored["val_images"] == len(mirrored["val_true"])
     # predictions gathered from both replicas come back in the validation set's order
     assert_validation_scored_in_order(mirrored, mirrored["val_true"])
+
+
+@pytest.mark.parametrize(
+    "n_train, per_replica, replicas, images",
+    [(190, 8, 2, 16), (17, 8, 2, 16), (15, 8, 2, 14), (7, 8, 4, 4)],
+)
+def test_the_first_step_batch_is_what_the_replicas_can_share(n_train, per_replica, replicas, images):
+    """run_check's compared step: a global batch, or with few training images (dead links: 15 of the smoke
+    sample's) the most images every replica can get as many of."""
+    assert distributed.first_step_batch(n_train, per_replica, replicas) == images
 
 
 def test_logical_cpus_after_tensorflow_started_names_the_problem():

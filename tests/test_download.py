@@ -394,6 +394,27 @@ def test_backoff_doubles_is_capped_and_jittered():
         assert len(set(delays)) > 100  # jitter: workers do not retry in step
 
 
+@pytest.mark.parametrize(
+    "status, asked_again",
+    [(408, True), (429, True), (500, True), (502, True), (503, True), (599, True)]
+    + [(400, False), (401, False), (403, False), (404, False), (410, False), (451, False)],
+)
+def test_which_statuses_are_asked_again(server, files, status, asked_again):
+    """408 (the server timed out waiting for us), 429 and 5xx are asked again and then succeed; another 4xx is
+    asked once and reported as permanent."""
+    fetcher = Fetcher(FAST)
+    server.fault(files[0], Reply(status, b"no"))
+    url = f"{server.images_url}/x/{files[0]}"
+    if asked_again:
+        assert fetcher.get(url)[:2] in (b"\xff\xd8", b"\x89P")
+        assert (server.hits[files[0]], fetcher.retries) == (2, 1)
+    else:
+        with pytest.raises(FetchError, match=f"HTTP {status}") as err:
+            fetcher.get(url)
+        assert err.value.permanent and err.value.status == status
+        assert (server.hits[files[0]], fetcher.retries) == (1, 0)
+
+
 def test_bounded_retries_then_a_clear_reason(server, files):
     slept = []
     fetcher = Fetcher(HttpPolicy(timeout=2, retries=3, backoff=1, sleep=slept.append))

@@ -9,6 +9,7 @@ without raising; and every notebook's exercises are the ones its checkers write 
 Expected values here are worked by hand or computed independently (numpy, Keras), never read from the checker.
 """
 
+import csv
 import json
 import math
 import re
@@ -206,6 +207,19 @@ def test_two_significant_digits_pass(answer, expected):
     assert _verdict(answer, expected) == (True, "")
 
 
+@pytest.mark.parametrize(
+    "answer, expected, accepted",
+    [(0.5045, 0.5, True), (0.4955, 0.5, True), (0.5075, 0.5, False), (0.4925, 0.5, False), (0.3383, 1 / 3, False)],
+)
+def test_the_tolerance_is_one_percent(answer, expected, accepted):
+    """A real-number answer within 1 % of the answer passes; 1.5 % off is "close" (two significant digits of
+    0.9 … 9.9 are always within 1 %, while a tolerance of 2 % would accept 0.3383 for one third)."""
+    ok, message = _verdict(answer, expected)
+    assert ok == accepted, message
+    if not accepted:
+        assert "Close — give more digits" in message and "not within 1%" in message
+
+
 def test_a_value_a_little_off_is_told_to_give_more_digits():
     ok, message = _verdict(0.3, 1 / 3)
     assert not ok and "Close — give more digits" in message and "0.3 " in message
@@ -294,6 +308,32 @@ def test_chapter_modules_are_found():
 # --- every chapter's checkers --------------------------------------------------------------------------------
 
 
+def _archive_dir() -> Path:
+    """The extracted archive of this run's data (the tests' session: the smoke sample), made if needed."""
+    from course_utils.datasets.session import ensure_source, open_session
+
+    return ensure_source(open_session()).archive_dir
+
+
+def _happy_from_the_text(level: str) -> dict[str, int]:
+    """Counts of exercise 2.1 read from a file's text with ``csv``, shares compared in thousandths: the right count
+    and the usual slips (All file), or the 1s of the art scope's happiness column (an AgN file)."""
+    path = _archive_dir() / f"WikiArt-Emotions-{level}.tsv"
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    if level != "All":
+        return {"right": sum(row["Art (image+title): happiness"] == "1" for row in rows)}
+    art = [round(1000 * float(row["Art (image+title): happiness"])) for row in rows]
+    image = [round(1000 * float(row["ImageOnly: happiness"])) for row in rows]
+    return {
+        "right": sum(v >= 400 for v in art),
+        "strict": sum(v > 400 for v in art),
+        "ag5": sum(v >= 500 for v in art),
+        "image": sum(v >= 400 for v in image),
+        "rows": len(rows),
+    }
+
+
 def _head(input_shape, *middle):
     return keras.Sequential([keras.Input(input_shape), *middle])
 
@@ -361,7 +401,10 @@ def _exact_by_hand() -> float:
 ALTERNATIVES = {
     "ex-01-1": [lambda: np.int64(7), lambda: 7.0, lambda: 2**3 - 1],
     "ex-01-2": [lambda: np.int64(6 + 4 * 8), lambda: 38.0],
-    "ex-02-1": [],  # data-dependent: the solution's own value in other types (generic forms below)
+    "ex-02-1": [  # data-dependent: besides the solution's own value in other types (generic forms below)
+        lambda: _happy_from_the_text("Ag4")["right"],  # the Ag4 file's 1s: present where >= 40 % chose it
+        lambda: np.int64(_happy_from_the_text("All")["right"]),
+    ],
     "ex-02-2": [
         lambda: [408, 429, 500, 503],
         lambda: (503, 500, 429, 408),
@@ -475,7 +518,7 @@ def test_every_exercise_lists_mistakes_and_alternatives(case):
     number, label = case
     wrong = getattr(chapter_module(number), "WRONG_ANSWERS", {}).get(label, [])
     assert len(wrong) >= 3, f"{label}: list at least three common mistakes in WRONG_ANSWERS (has {len(wrong)})"
-    assert label in ALTERNATIVES, f"{label}: list the other right forms of its answer in ALTERNATIVES"
+    assert ALTERNATIVES.get(label), f"{label}: list at least one other right form of its answer in ALTERNATIVES"
 
 
 def test_alternatives_and_shares_name_only_real_exercises():
@@ -586,6 +629,29 @@ def test_happy_count_mistakes_are_diagnosed_apart_and_a_collision_names_both(mon
     assert "Ag5" in ex.evaluate(25)[1] and "all artworks" in ex.evaluate(240)[1]
     assert "percentage" in ex.evaluate(100 * 32 / 240)[1]
     assert ex.evaluate(np.int64(32))[0] and ex.evaluate(32.0)[0]
+
+
+def test_happy_count_checker_agrees_with_the_files_text():
+    """ex-02-1 on the tests' data, its counts read here from the All file's text: the right count passes, and each
+    slip (">" for ">=", the Ag5 threshold, the ImageOnly scope, every row) gets its own feedback. The counts
+    differ on this data (asserted), so no slip can hide behind another or behind the right answer."""
+    ex = chapter_module("02").EXERCISES["ex-02-1"]
+    counts = _happy_from_the_text("All")
+    assert len(set(counts.values())) == len(counts), f"the sample no longer tells the slips apart: {counts}"
+    assert ex.evaluate(counts["right"])[0]
+    feedback = {"strict": ">=, not >", "ag5": "Ag5", "image": "ImageOnly", "rows": "all artworks"}
+    for slip, needle in feedback.items():
+        ok, message = ex.evaluate(counts[slip])
+        assert not ok and needle in message and "more than one slip" not in message, (slip, message)
+
+
+def test_the_quick_epochs_exercise_rests_on_two_entries_of_the_budget():
+    """ex-01-2's answer and its explanation (6 + 4 × 8) hold while the quick budget names only the original CNN
+    and a default; another entry would make both wrong."""
+    from course_utils.config.profiles import budget
+
+    assert dict(budget("quick").epochs) == {"original": 6, "default": 8}
+    assert "6 + 4 × 8 = 38" in chapter_module("01").EXERCISES["ex-01-2"].why
 
 
 def test_r2_hint_no_longer_cuts_an_integer_mean():

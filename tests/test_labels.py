@@ -98,6 +98,13 @@ def test_quadrant_of_point_reads_the_plane():
     assert list(got) == ["Euphoric", "Aggressive", "Melancholy", "Calm", "Calm"]
 
 
+def test_zero_arousal_counts_as_aroused():
+    """Chapter 03: arousal 0 lies in the aroused half (as valence 0 in the pleasant one), so the points on the
+    horizontal axis belong to Euphoric and Aggressive, not to Calm and Melancholy."""
+    got = quadrant_of_point(np.array([0.5, -0.5, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, -1e-9]))
+    assert list(got) == ["Euphoric", "Aggressive", "Euphoric", "Calm"]
+
+
 # --- presence: threshold and the neutral rule ------------------------------------------------------------------
 
 

@@ -102,6 +102,113 @@ def test_lenet_activations(built, name, activation):
     assert sum(type(layer).__name__ == "AveragePooling2D" for layer in built[name].layers) == 2
 
 
+#: SPEC §3's table of the five architectures, written out here from the table (not from models/): after the input,
+#: each layer as (kind, size, kernel or pool, activation); ``aug`` is the augmentation block, ``rescale`` the
+#: rescaling to [0, 1]. ``same`` padding everywhere; the last layer is the 7 logits.
+_ORIGINAL = [
+    ("rescale",),
+    ("conv", 16, 3, "relu"),
+    ("maxpool", 2),
+    ("conv", 32, 3, "relu"),
+    ("maxpool", 2),
+    ("conv", 64, 3, "relu"),
+    ("maxpool", 2),
+    ("flatten",),
+    ("dense", 128, "relu"),
+    ("dense", 7, "linear"),
+]
+_LENET = [
+    ("aug",),
+    ("rescale",),
+    ("conv", 16, 5, "{a}"),
+    ("avgpool", 2),
+    ("conv", 16, 5, "{a}"),
+    ("avgpool", 2),
+    ("flatten",),
+    ("dense", 128, "{a}"),
+    ("dense", 128, "{a}"),
+    ("dense", 7, "linear"),
+]
+SPEC_LAYERS = {
+    "original": _ORIGINAL,
+    "dropout": [("aug",), *_ORIGINAL[:7], ("dropout", 0.2), *_ORIGINAL[7:]],
+    "lenet5": [tuple(part.format(a="tanh") if isinstance(part, str) else part for part in row) for row in _LENET],
+    "lenet5_relu": [
+        tuple(part.format(a="relu") if isinstance(part, str) else part for part in row) for row in _LENET
+    ],
+    "alexnet": [
+        ("aug",),
+        ("rescale",),
+        ("conv", 16, 11, "relu"),
+        ("maxpool", 3),
+        ("conv", 16, 5, "relu"),
+        ("maxpool", 3),
+        ("conv", 16, 3, "relu"),
+        ("conv", 16, 3, "relu"),
+        ("conv", 16, 3, "relu"),
+        ("maxpool", 3),
+        ("flatten",),
+        ("dense", 128, "relu"),
+        ("dense", 128, "relu"),
+        ("dense", 7, "linear"),
+    ],
+}
+
+
+def layer_row(layer) -> tuple:
+    """A built layer as a row of SPEC_LAYERS (what it computes, not its name); the rescaling's scale and offset
+    are checked to map 0…255 onto 0…1."""
+    kind = type(layer).__name__
+    if kind == "Sequential" and layer.name == "augmentation":
+        return ("aug",)
+    if kind == "Rescaling":
+        assert (float(layer.scale), float(layer.offset)) == (1 / 255, 0.0), "pixels 0…255 must become 0…1"
+        return ("rescale",)
+    if kind == "Conv2D":
+        assert layer.padding == "same" and tuple(layer.strides) == (1, 1)
+        assert layer.kernel_size[0] == layer.kernel_size[1]
+        return ("conv", layer.filters, layer.kernel_size[0], layer.activation.__name__)
+    if kind in ("MaxPooling2D", "AveragePooling2D"):
+        assert layer.pool_size[0] == layer.pool_size[1] and tuple(layer.strides) == tuple(layer.pool_size)
+        return ("maxpool" if kind == "MaxPooling2D" else "avgpool", layer.pool_size[0])
+    if kind == "Dense":
+        return ("dense", layer.units, layer.activation.__name__)
+    if kind == "Dropout":
+        return ("dropout", layer.rate)
+    if kind == "Flatten":
+        return ("flatten",)
+    raise AssertionError(f"a layer SPEC §3 does not list: {kind} {layer.name!r}")
+
+
+@pytest.mark.parametrize("name", cnns.NAMES)
+def test_each_model_is_the_specs_table_layer_by_layer(built, name):
+    """Each layer's kind, size, window and activation as SPEC §3 lists them: a hidden layer made linear (the same
+    parameter count) or a rescaling by 1/127.5 changes a row."""
+    assert [layer_row(layer) for layer in built[name].layers] == SPEC_LAYERS[name]
+
+
+def test_the_rescaling_maps_pixels_to_the_unit_interval(built):
+    """What the first layer does to pixel values 0, 51 and 255 (worked by hand: v / 255)."""
+    rescale = next(layer for layer in built["original"].layers if type(layer).__name__ == "Rescaling")
+    out = np.asarray(rescale(np.array([[0.0, 51.0, 255.0]], "float32")))
+    np.testing.assert_allclose(out, [[0.0, 0.2, 1.0]], rtol=1e-6)
+
+
+def test_the_hidden_dense_layer_cuts_negative_values(built):
+    """The original CNN's 128-unit layer applies ReLU: fed a feature vector that drives every unit negative, it
+    outputs zeros (a linear layer would pass the negative values on)."""
+    model = built["original"]
+    hidden = model.layers[-2]
+    flat = np.ones((1, hidden.kernel.shape[0]), "float32")
+    weights = [np.full(hidden.kernel.shape, -0.01, "float32"), np.zeros(hidden.units, "float32")]
+    saved = hidden.get_weights()
+    hidden.set_weights(weights)
+    try:
+        assert np.asarray(hidden(flat)).max() == 0.0
+    finally:
+        hidden.set_weights(saved)
+
+
 def test_unknown_model_name_is_named_in_the_error():
     with pytest.raises(ValueError, match="'vgg16'"):
         cnns.build("vgg16")

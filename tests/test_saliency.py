@@ -98,3 +98,45 @@ def test_centre_share_and_region_share():
 def test_region_share_of_no_maps_is_empty():
     # a chapter whose test paintings may not be shown has no maps
     assert saliency.centre_share(np.zeros((0, 8, 8))).shape == (0,)
+
+
+def two_by_two_model(dense_weights: np.ndarray) -> keras.Model:
+    """The input itself is the feature map (a 1×1 identity convolution over 2 channels), then class 0's logit is
+    the sum of ``dense_weights`` (2 × 2 × 2: row, column, channel) times the maps; class 1's logit is 0."""
+    model = keras.Sequential(
+        [
+            keras.Input((2, 2, 2)),
+            keras.layers.Conv2D(2, 1, use_bias=False, name="features"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2, name="logits"),
+        ]
+    )
+    model.get_layer("features").set_weights([np.eye(2, dtype="float32")[None, None]])
+    dense = np.zeros((8, 2), "float32")
+    dense[:, 0] = dense_weights.reshape(-1)  # Flatten's order: row, column, channel
+    model.get_layer("logits").set_weights([dense, np.zeros(2, "float32")])
+    return model
+
+
+def test_grad_cam_on_a_two_by_two_map_worked_by_hand():
+    """Channel 0 raises the logit (weights 3, 1, 1, −1: mean gradient 1), channel 1 lowers it (all −1: mean −1).
+    Maps A0 = [[2, 0], [1, 1]] and A1 = [[0, 2], [0, 1]] give 1·A0 − 1·A1 = [[2, −2], [1, 0]]; the positive part
+    scaled by its maximum is [[1, 0], [0.5, 0]]. The top-right cell holds only channel 1, which lowers the logit:
+    it maps to 0. (With the mean of the absolute gradient, 1.5 and 1, that cell would be hot: 2 of 3.)"""
+    weights = np.zeros((2, 2, 2), "float32")
+    weights[..., 0] = [[3, 1], [1, -1]]
+    weights[..., 1] = -1
+    maps = np.zeros((1, 2, 2, 2), "float32")
+    maps[0, ..., 0] = [[2, 0], [1, 1]]
+    maps[0, ..., 1] = [[0, 2], [0, 1]]
+    cam = saliency.grad_cam(two_by_two_model(weights), maps, class_index=0, layer_name="features")
+    np.testing.assert_allclose(cam[0], [[1.0, 0.0], [0.5, 0.0]], atol=1e-6)
+
+
+def test_grad_cam_maps_to_zero_where_every_feature_lowers_the_logit():
+    """Both channels lower the logit everywhere (negative mean gradients): nothing raises it, the map is all 0."""
+    weights = np.full((2, 2, 2), -0.5, "float32")
+    weights[0, 0, 0] = 1.0  # one positive gradient, outweighed in the mean (−0.125 for channel 0)
+    maps = np.ones((1, 2, 2, 2), "float32")
+    cam = saliency.grad_cam(two_by_two_model(weights), maps, class_index=0, layer_name="features")
+    np.testing.assert_array_equal(cam, np.zeros((1, 2, 2)))

@@ -26,6 +26,17 @@ from course_utils.labels import (
 )
 
 
+def folder_names() -> list[str]:
+    """The 7 class folders as a directory loader lists them, built from the quadrants rather than read from
+    ``CLASS_NAMES`` (which the solution reads): every non-empty set of Aggressive, Euphoric and Calm, named in that
+    order and joined by " + ", sorted alphabetically."""
+    sets = [
+        [q for bit, q in enumerate(MERGED) if mask >> bit & 1]
+        for mask in range(1, 2 ** len(MERGED))
+    ]
+    return sorted(" + ".join(quadrants) for quadrants in sets)
+
+
 def _check_class(answer: Any) -> None:
     """The class of the artwork that is sad, happy and a little angry."""
     value = same_text(expect_text(answer, "a class name"))
@@ -61,7 +72,7 @@ def _check_index(answer: Any) -> None:
     """The class index a directory loader gives Euphoric."""
     check_number(
         answer,
-        CLASS_NAMES.index("Euphoric"),
+        folder_names().index("Euphoric"),
         "a class index",
         whole=True,
         mistakes={

@@ -70,6 +70,12 @@ def one_step(
     ]
 
 
+def first_step_batch(n_train: int, per_replica: int, replicas: int) -> int:
+    """Images in the step :func:`run_check` compares: one global batch, or, with few training images (dead
+    links), as many as the replicas can share evenly."""
+    return min(per_replica * replicas, n_train // replicas * replicas)
+
+
 def relative_difference(a: list, b: list) -> float:
     """Largest difference between two lists of arrays, relative to the largest magnitude in ``a``."""
     scale = max(float(np.abs(x).max()) for x in a) or 1.0
@@ -93,10 +99,7 @@ def run_check(
     split = load_split(class_folders(session))
     mirrored = strategy("mirrored")
     replicas = mirrored.num_replicas_in_sync
-    # one global batch the replicas can share evenly (with few images, e.g. dead links, it is smaller)
-    n = min(
-        batch_size * replicas, len(split.x_train) // replicas * replicas
-    )
+    n = first_step_batch(len(split.x_train), batch_size, replicas)
     x, y = split.x_train[:n], split.y_train[:n]
     n_classes = len(split.class_names)
     seed_everything(session.seed)
