@@ -432,6 +432,20 @@ def test_a_constant_predictor_is_exact_and_its_balanced_accuracy_never_drifts():
         interval_table({"model": (y_true, always)}, exact=["baseline"])
 
 
+def test_macro_f1_averages_over_the_same_classes_in_every_resample():
+    """Three classes, the model right everywhere except one image of the last artist, which it calls class 3 (a
+    class no image has). On all images macro-F1 averages four classes (scikit-learn's definition: true or
+    predicted). A resample without that artist scores 1, 1, 1 and 0 for the absent class: 0.75, not 1; with it,
+    less. So no resample exceeds 0.75, and a third of them lack the artist: the interval tops out at 0.75."""
+    y_true, _, groups = _clustered(seed=8)
+    y_pred = y_true.copy()
+    y_pred[-1] = 3
+    row = bootstrap_intervals(y_true, y_pred, groups=groups, metrics=["macro-F1"], seed=2).iloc[0]
+    assert row["value"] == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=0))
+    assert row["value"] < 0.75
+    assert row["high"] == pytest.approx(0.75)
+
+
 def test_a_class_aware_bootstrap_that_cannot_hold_every_class_says_so():
     """Twenty classes, each by its own artist: a resample of 20 artists holds all 20 with chance 20!/20^20
     (about 2e-8), so the redraws give up with a clear error instead of looping."""

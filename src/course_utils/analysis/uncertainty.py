@@ -5,7 +5,10 @@ several of them together; the grouped split keeps each artist in one part for th
 images treats those works as independent and gives intervals that are too narrow. Every function here takes
 ``groups``, each test image's cluster (its artist: :func:`course_utils.datasets.pipeline.artists_of`), and then
 draws *artists* with replacement and keeps all their works: the cluster bootstrap (Field & Welsh, 2007, JRSS B 69,
-369–390). ``groups=None`` makes every image its own cluster, which is right only where the images are independent.
+369–390). ``groups=None`` makes every image its own cluster, which is right only where the images are independent. With
+few artists the cluster bootstrap runs below its level: on simulated test sets whose artists share their luck
+(``tests/test_uncertainty.py``, ``_simulated_coverage``, 1,000 sets) a 95 % interval held the true accuracy in
+87 % of them with 6 artists, 91 % with 15 and 95 % with 40; over images, 70-73 % throughout.
 
 **Classes.** A resample that loses a class the test images hold changes what balanced accuracy and macro-F1 average
 over: always answering the largest of six classes scores 1/6, but 1/5 in a resample without the rarest class, so
@@ -270,8 +273,9 @@ def bootstrap_intervals(
 
     One row per metric: ``metric``, ``value`` (on all images), ``low``
     and ``high`` (the ``confidence`` interval of ``resamples`` resamples,
-    drawn with ``seed``, each holding every class of ``y_true``; widened
-    to hold ``value`` where it lies outside).
+    drawn with ``seed``; for balanced accuracy and macro-F1 each resample
+    holds every class of ``y_true``; widened to hold ``value`` where it
+    lies outside).
 
     ``exact=True`` marks a constant predictor (one class for every image,
     chosen from the training labels): ``low = high = value``. Its score is
