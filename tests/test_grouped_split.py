@@ -17,6 +17,7 @@ from PIL import Image
 from course_utils.datasets.pipeline import (
     GroupedSplit,
     Split,
+    artist_map,
     grouped_file_split,
     load_grouped_split,
 )
@@ -140,6 +141,36 @@ def test_an_image_without_an_artist_is_an_error(tmp_path):
     artists.pop(next(iter(artists)))
     with pytest.raises(ValueError, match="without an artist"):
         grouped_file_split(tmp_path, ["Calm", "Sad"], artists, 0)
+
+
+def test_each_test_image_has_its_artist_for_the_cluster_bootstrap(tmp_path):
+    from course_utils.datasets.pipeline import artists_of
+
+    artists = make_folder(tmp_path, {"Calm": [2] * 4, "Sad": [1, 3]})
+    assert artist_map(tmp_path) == artists
+    ids = ["Sad0001000", "Cal0000001", "Sad0001002"]
+    assert artists_of(tmp_path, ids).tolist() == ["Sad artist 1", "Calm artist 0", "Sad artist 1"]
+    with pytest.raises(ValueError, match=r"labels\.csv: no artist for 1 of 2"):
+        artists_of(tmp_path, ["Cal0000001", "nobody"])
+
+
+def test_the_smoke_test_part_clusters_by_artist_and_its_majority_baseline_is_exact(sample):
+    """Chapter 10's split on the smoke sample: its test images by their artists, the majority baseline's balanced
+    accuracy one over the number of test classes in every artist resample (the image bootstrap used to report it
+    with an interval above its own value)."""
+    from course_utils.analysis.metrics import majority_predictions
+    from course_utils.analysis.uncertainty import bootstrap_intervals
+    from course_utils.datasets.pipeline import artists_of
+
+    split = load_grouped_split(sample, seed=123, image_size=8)
+    groups = artists_of(sample, split.test_ids)
+    labels = read_labels(sample)
+    assert groups.tolist() == [labels.loc[i, "Artist"] for i in split.test_ids]
+    assert len(set(groups)) < len(groups)  # artists with several test works: clusters, not single images
+    always = majority_predictions(split.y_train, len(split.y_test))
+    row = bootstrap_intervals(split.y_test, always, groups=groups).set_index("metric").loc["balanced accuracy"]
+    k = len(set(split.y_test.tolist()))
+    assert (row["value"], row["low"], row["high"]) == pytest.approx((1 / k,) * 3)
 
 
 def test_bad_fractions_are_an_error(tmp_path):

@@ -16,6 +16,7 @@ from course_utils.analysis.uncertainty import (
     bootstrap_statistic,
     compare,
     mcnemar,
+    paired_statistic,
 )
 from course_utils.config.study import SEED
 
@@ -108,10 +109,12 @@ def regression_intervals(
     train_mean: np.ndarray,
     targets: Sequence[str] = ("valence", "arousal"),
     seed: int | None = None,
+    groups=None,
 ) -> pd.DataFrame:
     """Each target's RMSE, MAE, R² and Pearson r with a 95 % bootstrap
-    interval over the scored artworks, for the model and for "always
-    predict the training mean" (whose r is undefined: NaN).
+    interval over the scored artworks (over their artists with
+    ``groups``, ``datasets.pipeline.artists_of``), for the model and for
+    "always predict the training mean" (whose r is undefined: NaN).
 
     One row per (predictor, target, metric): ``value``, ``low``, ``high``
     and ``artworks``.
@@ -137,7 +140,11 @@ def regression_intervals(
                 else:
                     with np.errstate(invalid="ignore", divide="ignore"):
                         cell = bootstrap_statistic(
-                            f, y_true[:, j], pred[:, j], **extra
+                            f,
+                            y_true[:, j],
+                            pred[:, j],
+                            groups=groups,
+                            **extra,
                         )
                 rows.append(
                     {
@@ -165,10 +172,12 @@ def baseline_gap(
     train_mean: np.ndarray,
     targets: Sequence[str] = ("valence", "arousal"),
     seed: int | None = None,
+    groups=None,
 ) -> pd.DataFrame:
     """Per target, the model's RMSE minus the training mean's on the same
     artworks, with a paired 95 % bootstrap interval (both resampled
-    together): below 0 throughout, the model is closer."""
+    together, by artist with ``groups``): below 0 throughout, the model
+    is closer."""
 
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
@@ -182,6 +191,7 @@ def baseline_gap(
             y_true[:, j],
             y_pred[:, j],
             base[:, j],
+            groups=groups,
             **extra,
         )
         for j, target in enumerate(targets)
@@ -206,18 +216,24 @@ def interval_text(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
 
 
 def paired_hits(
-    hits_a: np.ndarray, hits_b: np.ndarray, seed: int | None = None
+    hits_a: np.ndarray,
+    hits_b: np.ndarray,
+    seed: int | None = None,
+    groups=None,
 ) -> pd.DataFrame:
     """Two predictors' hit/miss outcomes on the same artworks compared:
-    the paired bootstrap and McNemar's exact test of the hit rate, in the
-    form of :func:`course_utils.analysis.uncertainty.compare` (so that
+    the paired bootstrap and McNemar's test of the hit rate (over artists
+    with ``groups``), in the form of
+    :func:`course_utils.analysis.uncertainty.compare` (so that
     ``uncertainty.reading`` can word it)."""
 
     a = np.asarray(hits_a, dtype=int)
     b = np.asarray(hits_b, dtype=int)
     truth = np.ones_like(a)  # a hit is "right": the outcome 1
     extra = {} if seed is None else {"seed": seed}
-    paired = compare(truth, a, b, metrics=["accuracy"], **extra)
+    paired = compare(
+        truth, a, b, metrics=["accuracy"], groups=groups, **extra
+    )
     paired.index = ["hit rate", "hit rate (McNemar)"]
     return paired
 
@@ -426,13 +442,15 @@ def label_intervals(
     y_true: np.ndarray,
     predictions: dict,
     *,
+    groups=None,
     resamples: int = 1_000,
     confidence: float = 0.95,
     seed: int | None = None,
 ) -> pd.DataFrame:
     """One row per predictor of 0/1 label sets: macro-F1 over the labels
-    and exact match, each with its bootstrap interval over the items
-    (``seed``: the study's by default; columns ``m``, ``m low``, ``m high``), then ``images``."""
+    and exact match, each with its bootstrap interval over the items (over
+    their artists with ``groups``; ``seed``: the study's by default;
+    columns ``m``, ``m low``, ``m high``), then ``images``."""
     seed = SEED if seed is None else seed
     rows = {}
     for name, pred in predictions.items():
@@ -442,6 +460,7 @@ def label_intervals(
                 statistic,
                 np.asarray(y_true),
                 np.asarray(pred),
+                groups=groups,
                 resamples=resamples,
                 confidence=confidence,
                 seed=seed,
@@ -462,17 +481,18 @@ def compare_label_sets(
     pred_a: np.ndarray,
     pred_b: np.ndarray,
     *,
+    groups=None,
     resamples: int = 1_000,
     confidence: float = 0.95,
     seed: int | None = None,
 ) -> pd.DataFrame:
     """Predictor A against B on the same items, for 0/1 label sets: the
-    paired bootstrap of macro-F1 and exact match (items resampled once
-    for both; the p-value as in ``uncertainty.paired_bootstrap``), and
-    McNemar's exact test on exact match. The same columns as
-    ``uncertainty.compare`` (difference A − B, low, high, p_value, test),
-    so ``uncertainty.reading`` reads it (``seed``: the study's by
-    default)."""
+    paired bootstrap of macro-F1 and exact match (items, or their artists
+    with ``groups``, resampled once for both:
+    ``uncertainty.paired_statistic``), and McNemar's test on exact
+    match. The same columns as ``uncertainty.compare`` (difference A − B,
+    low, high, p_value, test), so ``uncertainty.reading`` reads it
+    (``seed``: the study's by default)."""
     seed = SEED if seed is None else seed
     t, a, b = (np.asarray(x).astype(int) for x in (y_true, pred_a, pred_b))
     if not t.shape == a.shape == b.shape or t.ndim != 2 or not len(t):
@@ -480,40 +500,36 @@ def compare_label_sets(
             f"label matrices of shapes {t.shape}, {a.shape}, {b.shape}: "
             "need equal, non-empty (items, labels) shapes"
         )
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    tail = 100 * (1 - confidence) / 2
-    index = np.random.default_rng(seed).integers(
-        0, len(t), size=(resamples, len(t))
-    )
+    clustered = groups is not None
     rows = {}
     for metric, statistic in LABEL_SET_STATISTICS.items():
-        diff = statistic(t, a) - statistic(t, b)
-        draws = np.array(
-            [statistic(t[i], a[i]) - statistic(t[i], b[i]) for i in index]
+        paired = paired_statistic(
+            lambda t, a, b, f=statistic: f(t, a) - f(t, b),
+            t,
+            a,
+            b,
+            groups=groups,
+            resamples=resamples,
+            confidence=confidence,
+            seed=seed,
         )
-        low, high = np.percentile(draws, [tail, 100 - tail])
-        if diff > 0:
-            far = np.sum(draws <= 0)
-        elif diff < 0:
-            far = np.sum(draws >= 0)
-        else:
-            far = min(np.sum(draws <= 0), np.sum(draws >= 0))
         rows[metric] = {
-            "difference": float(diff),
-            "low": float(low),
-            "high": float(high),
-            "p_value": min(1.0, 2 * (int(far) + 1) / (resamples + 1)),
-            "test": "paired bootstrap",
+            "difference": paired["value"],
+            "low": paired["low"],
+            "high": paired["high"],
+            "p_value": paired["p_value"],
+            "test": "paired cluster bootstrap"
+            if clustered
+            else "paired bootstrap",
         }
     codes = [label_set_codes(x) for x in (t, a, b)]
-    exact = mcnemar(*codes, confidence=confidence)
+    exact = mcnemar(*codes, groups=groups, confidence=confidence)
     rows["exact match (McNemar)"] = {
         "difference": exact["difference"],
         "low": exact["low"],
         "high": exact["high"],
         "p_value": exact["p_value"],
-        "test": "McNemar exact",
+        "test": "McNemar clustered" if clustered else "McNemar exact",
     }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(
         "metric"

@@ -25,12 +25,12 @@ from course_utils.data.annotations import shares, split_values
 from course_utils.data.schema import EMOTIONS
 from course_utils.datasets.pipeline import (
     Split,
+    artist_map,
     class_files,
     class_indices,
     file_ids,
     load_images,
 )
-from course_utils.datasets.prepare import read_labels
 from course_utils.labels import CLASS_NAMES, MERGED, label_table, presence
 
 #: Thresholds whose classes a soft target averages: the study's 0.4 and two steps of 0.05 either side.
@@ -391,11 +391,7 @@ def split_like(split, folder) -> Split:
             "(pipeline.load_grouped_split)"
         )
     folder = Path(folder)
-    artists = {
-        str(i): a
-        for i, a in read_labels(folder)["Artist"].items()
-        if isinstance(a, str)
-    }
+    artists = artist_map(folder)
     part_of = {}
     for part in ("train", "val", "test"):
         for i in getattr(split, f"{part}_ids"):

@@ -29,7 +29,9 @@ class Budget:
     #: keras-tuner: trials and epochs per trial
     trials: int
     trial_epochs: int
-    #: chapter 10: how many seeds, and which models are repeated over them
+    #: how many training seeds a headline comparison (``analysis.uncertainty.compare_over_seeds``) and chapter
+    #: 10's split gap repeat over (smoke: one, to keep the suite fast; quick and full: at least three), and
+    #: which models chapter 10 repeats
     seeds: int
     repeated_models: tuple[str, ...]
     #: chapter 17: matrix size for the peak rate, timed steps, repeats, epochs of the multi-device run
@@ -51,7 +53,7 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType(
             transfer_epochs=(1, 1),
             trials=2,
             trial_epochs=1,
-            seeds=2,
+            seeds=1,
             repeated_models=("original",),
             timing={"n": 1024, "steps": 2, "repeats": 1, "epochs": 1},
             cell_timeout_s=1800,

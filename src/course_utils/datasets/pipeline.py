@@ -404,6 +404,30 @@ def artist_folds(
         return [held for _, held in cv.split(y, y, groups)]
 
 
+def artist_map(folder: str | Path) -> dict[str, str]:
+    """Each artwork ID's artist, from the folder's ``labels.csv`` (works
+    without a named artist are left out): what the grouped split groups
+    by, and the clusters of the cluster bootstrap."""
+    table = read_labels(folder)
+    return {
+        str(i): a for i, a in table["Artist"].items() if isinstance(a, str)
+    }
+
+
+def artists_of(folder: str | Path, ids: Sequence[str]) -> np.ndarray:
+    """The artist of each artwork ID, in order (e.g. a split's or a run's
+    ``test_ids``): the clusters the test scores are resampled by
+    (:mod:`course_utils.analysis.uncertainty`)."""
+    artists = artist_map(folder)
+    missing = [str(i) for i in ids if str(i) not in artists]
+    if missing:
+        raise ValueError(
+            f"{Path(folder) / 'labels.csv'}: no artist for {len(missing)} "
+            f"of {len(ids)} artwork ID(s), e.g. {missing[:3]}"
+        )
+    return np.array([artists[str(i)] for i in ids], dtype=object)
+
+
 class NoGroupedSplit(ValueError):
     """No cut of the artists into folds gives every part every class."""
 
@@ -565,10 +589,7 @@ def load_grouped_split(
         n: len(class_files(folder, [n])[0]) if n in found else 0
         for n in drop
     }
-    table = read_labels(folder)
-    artists = {
-        str(i): a for i, a in table["Artist"].items() if isinstance(a, str)
-    }
+    artists = artist_map(folder)
     # few images (dead links): a class by fewer than three artists cannot
     # be in all three parts, so it is left out and counted, not an error
     for name, (n, by) in artist_counts(folder, names, artists).items():
