@@ -29,6 +29,10 @@ from course_utils.datasets.sample import write_sample
 from course_utils.datasets.source import archive_url
 from course_utils.labels import class_counts, label_table
 
+#: Seconds all cells of one submitted notebook may run (``grade --timeout``): ten minutes, twice what the
+#: slowest chapter takes on a 2-core CPU with the ``quick`` profile (book/_generated/chapter_times.md).
+GRADE_TIMEOUT_S = 600
+
 
 class UserError(Exception):
     """A mistake in the command's input: reported as one line, exit code 2."""
@@ -173,6 +177,52 @@ def cmd_download(args: argparse.Namespace) -> int:
         return 130
     print(report.summary())
     return 1 if report.stopped else 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Run every notebook in a folder with its chapter's checkers; write the gradebook and feedback files."""
+
+    from course_utils.exercises import (  # deferred: nbformat and nbclient take seconds to import
+        gradebook,
+    )
+
+    try:
+        book = gradebook.grade_folder(
+            args.folder, args.out, args.chapter, args.timeout
+        )
+    except KeyboardInterrupt:
+        print(
+            "course-utils grade: interrupted; the gradebook lists the notebooks not graded yet",
+            file=sys.stderr,
+        )
+        return 130
+    ran = sum(
+        o.status in ("ran", "raised", "timed out") for o in book.outcomes
+    )
+    print(
+        f"chapter {book.chapter}: {len(book.outcomes)} notebooks ({ran} graded), "
+        f"{len(book.labels)} checked exercises; wrote {book.csv_path} and "
+        f"{len(book.outcomes)} feedback files in {book.feedback_dir}"
+    )
+    if book.skipped:
+        print(
+            f"not notebooks, left alone: {', '.join(book.skipped[:5])}"
+            f"{' …' if len(book.skipped) > 5 else ''}"
+        )
+    return 0
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds"
+        ) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} must be above 0")
+    return value
 
 
 def threshold_arg(text: str) -> float:
@@ -336,6 +386,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask again for images an earlier run found gone for good (HTTP 404 …)",
     )
     p.set_defaults(func=cmd_download)
+
+    p = sub.add_parser(
+        "grade",
+        help="run a folder of submitted notebooks with their chapter's checkers: a CSV and feedback",
+    )
+    p.add_argument(
+        "folder", type=Path, help="folder of .ipynb files (subfolders too)"
+    )
+    p.add_argument(
+        "--chapter",
+        default=None,
+        help="chapter to grade, e.g. 05 (default: the one most notebooks are for)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=GRADE_TIMEOUT_S,
+        help=f"seconds all cells of one notebook may run (default {GRADE_TIMEOUT_S})",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for gradebook.csv and feedback/ (default FOLDER/gradebook)",
+    )
+    p.set_defaults(func=cmd_grade)
     return parser
 
 
