@@ -4,7 +4,7 @@ The slow tests run the command on folders of chapter-03 submissions (its two che
 TensorFlow, so a notebook takes seconds): a right, an unanswered, a broken, a hanging and an unreadable one must
 each get their row and the credit worked out by hand from what their cells define before they stop; a notebook
 that fakes a pass gets none. The fast tests cover recognising a chapter, reading files that are no notebook,
-reading the verdicts only from the grader's own cell, and the command's one-line errors.
+reading the verdicts only from the kernel's reply to the grader's code, and the command's one-line errors.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from course_utils.cli import GRADE_TIMEOUT_S, main
 from course_utils.exercises import chapter, check_cell_source, loader_source
 from course_utils.exercises.gradebook import (
     GRADEBOOK,
-    MIME,
+    RESULT,
     Outcome,
     Unreadable,
     feedback_name,
@@ -140,8 +140,7 @@ def test_a_faked_pass_earns_nothing_and_another_chapter_is_listed_unrun(tmp_path
         'present = ["joy"]\nex["ex-03-1"].checker = lambda answer: None\nex.check("ex-03-1")',
         "from course_utils.exercises import Exercise\n\n"
         "Exercise.evaluate = lambda self, answer=None: (True, 'Correct!')",
-        f"from IPython.display import display\n\ndisplay({{{MIME!r}: {fake_payload}}}, raw=True)\n"
-        f"print({json.dumps(fake_payload)!r})",
+        f"{RESULT} = {json.dumps(fake_payload)!r}\nprint({RESULT})",
     )
     write(folder, "cheat.ipynb", cheat)
     write(
@@ -207,41 +206,29 @@ def test_a_file_that_is_no_notebook_says_why(tmp_path, content, reason):
         read_submission(path)
 
 
-def test_verdicts_come_only_from_the_graders_display_with_its_token():
+def _reply(payload, status="ok"):
+    """A kernel's reply to the grader's code, carrying ``payload`` as the text of its result."""
+    text = repr(json.dumps(payload))
+    return {
+        "content": {"status": status, "user_expressions": {RESULT: {"status": "ok", "data": {"text/plain": text}}}}
+    }
+
+
+def test_verdicts_come_only_from_the_kernels_reply_with_the_token():
     token = "a" * 32
-    mine = {
-        "output_type": "display_data",
-        "metadata": {},
-        "data": {
-            MIME: {
-                "token": token,
-                "verdicts": {
-                    "ex-03-1": [True, "Correct!"],
-                    "ex-03-2": [False, "Not quite"],
-                    "ex-99-1": [True, "?"],
-                },
-            }
-        },
-    }
-    printed = {"output_type": "stream", "name": "stdout", "text": json.dumps(mine["data"][MIME])}
-    guessed = {
-        "output_type": "display_data",
-        "metadata": {},
-        "data": {MIME: {"token": "b" * 32, "verdicts": {"ex-03-2": [True, "Correct!"]}}},
-    }
-    cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [nbformat.from_dict(o) for o in (printed, guessed, mine)]
-    assert read_verdicts(cell, token, LABELS) == {"ex-03-1": (True, "Correct!"), "ex-03-2": (False, "Not quite")}
-    cell.outputs = [nbformat.from_dict(o) for o in (printed, guessed)]
-    with pytest.raises(ValueError, match="showed no verdicts"):
-        read_verdicts(cell, token, LABELS)
-    truthy = {
-        "output_type": "display_data",
-        "metadata": {},
-        "data": {MIME: {"token": token, "verdicts": {"ex-03-1": ["yes", "Correct!"]}}},
-    }
-    cell.outputs = [nbformat.from_dict(truthy)]
-    assert read_verdicts(cell, token, LABELS) == {"ex-03-1": (False, "Correct!")}  # only True is a pass
+    verdicts = {"ex-03-1": [True, "Correct!"], "ex-03-2": [False, "Not quite"], "ex-99-1": [True, "?"]}
+    reply = _reply({"token": token, "verdicts": verdicts})
+    assert read_verdicts(reply, token, LABELS) == {"ex-03-1": (True, "Correct!"), "ex-03-2": (False, "Not quite")}
+    with pytest.raises(ValueError, match="returned no verdicts"):
+        read_verdicts(_reply({"token": "b" * 32, "verdicts": verdicts}), token, LABELS)  # a guessed token
+    with pytest.raises(ValueError, match="returned no verdicts"):
+        read_verdicts({"content": {"status": "ok", "user_expressions": {}}}, token, LABELS)
+    with pytest.raises(ValueError, match="ended 'error'"):
+        read_verdicts({"content": {"status": "error", "ename": "KeyboardInterrupt", "evalue": ""}}, token, LABELS)
+    with pytest.raises(ValueError, match="could not run: ImportError"):
+        read_verdicts(_reply({"token": token, "error": "ImportError: x"}), token, LABELS)
+    truthy = _reply({"token": token, "verdicts": {"ex-03-1": ["yes", "Correct!"]}})
+    assert read_verdicts(truthy, token, LABELS) == {"ex-03-1": (False, "Correct!")}  # only True is a pass
 
 
 def test_the_csv_has_a_row_per_notebook_a_column_per_exercise_and_the_total():

@@ -196,11 +196,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    ran = sum(
-        o.status in ("ran", "raised", "timed out") for o in book.outcomes
-    )
     print(
-        f"chapter {book.chapter}: {len(book.outcomes)} notebooks ({ran} graded), "
+        f"chapter {book.chapter}: {len(book.outcomes)} notebooks ({book.graded} graded), "
         f"{len(book.labels)} checked exercises; wrote {book.csv_path} and "
         f"{len(book.outcomes)} feedback files in {book.feedback_dir}"
     )

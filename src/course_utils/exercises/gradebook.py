@@ -4,9 +4,9 @@
 (subfolders too, as a learning platform's download has them) is one submission. Each runs in a fresh kernel
 (nbclient, through :class:`course_utils.runner.WatchfulClient`: a stalled cell fails in seconds) with one time
 limit for all its cells; its cells run in order and stop at the first that raises, as Colab's "Run all" does.
-Then one cell the grader appends (:func:`grading_source`) runs every checker of the chapter on what the kernel
-defines and displays the verdicts under a MIME type of its own, with a token drawn for that notebook. The
-verdicts are read from that cell's outputs only: what the student's cells printed never counts.
+Then the grader's own code (:func:`grading_source`) runs every checker of the chapter on what the kernel
+defines, with a token drawn for that notebook; the verdicts come back in the kernel's reply to that code (its
+``user_expressions``), never from what any cell printed or displayed.
 
 A submission's chapter is recognised from what it holds (:func:`recognise_chapter`): the
 ``chapter("NN")`` call of its exercise cell first, then the ``ex-NN-k`` labels of its exercises, then a chapter's
@@ -14,18 +14,18 @@ file name in its own (``Copy of 05_original_cnn.ipynb``). A notebook for another
 notebook that names no chapter is graded as the folder's. Every notebook gets a row whatever happens to it
 (:data:`STATUSES`): no submission is lost, and one that fails never stops the others.
 
-What a student cannot fake: a printed "✓" or a printed copy of the grader's output (only the appended cell's
-outputs count, under a token the student's code never saw before that cell ran), or a checker changed in the
-notebook (the appended cell imports the checkers afresh from the package's files). What a determined student
-still can: code runs in the student's kernel before the checkers, so it may patch what the checkers rely on
-(numpy, Keras, a lower layer of the package, Python itself) or the kernel's messaging, and so rewrite the
-appended cell's output. :func:`review_flags` lists code that reaches for such machinery, for a person to read;
-grade on a machine or container that holds nothing a student's code should see (the code runs with the
-grader's rights).
+What a student cannot fake: a printed "✓" or a printed or displayed copy of the grader's result (only the
+reply to the grader's code counts, and it carries a token no cell of the student's saw), or a checker changed in
+the notebook (the grader's code imports the checkers afresh from the package's files). What a determined
+student still can: their code runs in the same kernel before the checkers, so it may patch what the checkers
+rely on (numpy, Keras, a lower layer of the package, Python itself) or the kernel's messaging, and so rewrite
+the reply. :func:`review_flags` lists code that reaches for such machinery, for a person to read; grade on a
+machine or container that holds nothing a student's code should see (the code runs with the grader's rights).
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -51,11 +51,8 @@ from course_utils.runner import CellStallError, WatchfulClient, cell_label
 
 #: Seconds the appended cell may take to run every checker of the chapter (some build a Keras model).
 CHECK_TIMEOUT_S = 120
-#: Times the checkers' cell runs when its output went missing: after a cell stopped at the time limit, the
-#: output reader nbclient left for that cell may take one message of the next cell's before it ends.
-ATTEMPTS = 3
-#: The MIME type under which the appended cell displays its verdicts.
-MIME = "application/vnd.course-utils.grade+json"
+#: The name the grader's code gives its verdicts in the kernel (read back through the reply).
+RESULT = "_course_grade_verdicts"
 #: Where a row's status comes from: the notebook ran to its end; a cell raised (graded on what ran before it);
 #: the time limit or a stall stopped it (graded on what ran before); the file is no notebook; it was made for
 #: another chapter (not run); the checkers could not run (a dead kernel, no verdicts).
@@ -67,6 +64,8 @@ STATUSES = (
     "other chapter",
     "not graded",
 )
+#: The statuses of a notebook whose answers were checked.
+GRADED = STATUSES[:3]
 #: The gradebook's file inside the output folder, and the folder of feedback files beside it.
 GRADEBOOK, FEEDBACK = "gradebook.csv", "feedback"
 #: Code that reaches for the grading machinery (the checkers, the kernel's messaging, Python's internals).
@@ -121,6 +120,11 @@ class Gradebook:
     skipped: list[str] = field(
         default_factory=list
     )  # files that are not .ipynb
+
+    @property
+    def graded(self) -> int:
+        """How many notebooks ran (to their end or not) and had their answers checked."""
+        return sum(o.status in GRADED for o in self.outcomes)
 
 
 # --- finding and reading submissions -------------------------------------------------------------------------
@@ -205,14 +209,14 @@ def review_flags(nb: NotebookNode) -> list[str]:
 
 
 def grading_source(number: str, token: str) -> str:
-    """The cell appended to a notebook: the chapter's checkers, imported afresh, judge what the kernel
-    defines; their verdicts are displayed under :data:`MIME` with ``token``."""
+    """The code the grader runs in a notebook's kernel after its cells: the chapter's checkers, imported
+    afresh, judge what the kernel defines; their verdicts and ``token`` become the JSON text of
+    :data:`RESULT`, which the kernel's reply carries back (:func:`run_checkers`)."""
     return f"""\
 def _course_grade(number, token):
     import importlib
+    import json
     import sys
-
-    from IPython.display import display
 
     mine = [n for n in sys.modules if n.split(".")[:2] == ["course_utils", "exercises"]]
     kept = {{n: sys.modules.pop(n) for n in mine}}
@@ -221,40 +225,47 @@ def _course_grade(number, token):
         verdicts = {{}}
         for label, exercise in fresh.chapter(number).exercises.items():
             ok, message = exercise.evaluate()
-            verdicts[label] = [bool(ok), str(message)]
+            verdicts[label] = [ok is True, str(message)]
         payload = {{"token": token, "verdicts": verdicts}}
     except BaseException as err:
         payload = {{"token": token, "error": f"{{type(err).__name__}}: {{err}}"}}
     finally:
         sys.modules.update(kept)
-    display({{{MIME!r}: payload}}, raw=True)
+    return json.dumps(payload)
 
 
-_course_grade({number!r}, {token!r})"""
+{RESULT} = _course_grade({number!r}, {token!r})"""
 
 
 def read_verdicts(
-    cell: NotebookNode, token: str, labels: Iterable[str]
+    reply: dict, token: str, labels: Iterable[str]
 ) -> dict[str, tuple[bool, str]]:
-    """The verdicts the appended cell displayed with ``token``; ValueError when there are none."""
-    for output in cell.get("outputs", []):
-        payload = output.get("data", {}).get(MIME)
-        if not isinstance(payload, dict) or payload.get("token") != token:
-            continue
-        if "error" in payload:
-            raise ValueError(
-                f"the checkers could not run: {payload['error']}"
-            )
-        verdicts = payload.get("verdicts", {})
-        return {
-            label: (
-                verdicts[label][0] is True,
-                str(verdicts[label][1]),
-            )
-            for label in labels
-            if label in verdicts
-        }
-    raise ValueError("the checkers' cell showed no verdicts")
+    """The verdicts in the kernel's reply to the grader's code, checked against ``token``; ValueError saying
+    why there are none."""
+    content = reply.get("content", {})
+    if content.get("status") != "ok":
+        what = f"{content.get('ename', '')}: {content.get('evalue', '')}"
+        raise ValueError(
+            f"the checkers' cell ended {content.get('status')!r} ({what.strip(': ')})"
+        )
+    found = content.get("user_expressions", {}).get(RESULT, {})
+    try:
+        text = ast.literal_eval(found["data"]["text/plain"])
+        payload = json.loads(text)
+    except (KeyError, TypeError, ValueError, SyntaxError):
+        raise ValueError(
+            "the checkers' cell returned no verdicts"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("token") != token:
+        raise ValueError("the checkers' cell returned no verdicts")
+    if "error" in payload:
+        raise ValueError(f"the checkers could not run: {payload['error']}")
+    verdicts = payload.get("verdicts", {})
+    return {
+        label: (verdicts[label][0] is True, str(verdicts[label][1]))
+        for label in labels
+        if label in verdicts
+    }
 
 
 def one_line(error: BaseException) -> str:
@@ -319,27 +330,30 @@ def run_cells(
 def run_checkers(
     client: WatchfulClient, number: str, labels: list[str]
 ) -> dict[str, tuple[bool, str]]:
-    """Run the chapter's checkers in the notebook's kernel, in a cell of the grader's appended to it, and read
-    their verdicts from its outputs; ValueError saying why there are none."""
+    """Run the chapter's checkers in the notebook's kernel and read their verdicts from the kernel's reply
+    (its ``user_expressions``, on the shell channel), never from what any cell printed; ValueError saying
+    why there are none.
+
+    The reply, not an output, carries them: after a cell stopped at the time limit, nbclient's reader of that
+    cell's outputs may live on and swallow the next cell's outputs."""
     token = secrets.token_hex(16)
     cell = nbformat.v4.new_code_cell(grading_source(number, token))
-    client.nb.cells.append(cell)
+    msg_id = client.kc.execute(
+        cell.source,
+        store_history=False,
+        user_expressions={RESULT: RESULT},
+        stop_on_error=False,
+    )
     client.timeout = CHECK_TIMEOUT_S
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            client.execute_cell(cell, len(client.nb.cells) - 1)
-        except CellTimeoutError:
-            raise ValueError(
-                f"the checkers did not finish within {CHECK_TIMEOUT_S} s"
-            ) from None
-        raised = cell_error(cell)
-        if raised:
-            raise ValueError(f"the checkers' cell raised {raised}")
-        try:
-            return read_verdicts(cell, token, labels)
-        except ValueError:
-            if attempt == ATTEMPTS:
-                raise
+    try:
+        reply = client.wait_for_reply(msg_id, cell)
+    except CellTimeoutError:
+        reply = None
+    if reply is None:
+        raise ValueError(
+            f"the checkers did not finish within {CHECK_TIMEOUT_S} s"
+        )
+    return read_verdicts(reply, token, labels)
 
 
 def run_notebook(
@@ -469,7 +483,7 @@ def feedback_text(outcome: Outcome, number: str, labels: list[str]) -> str:
     }
     lines.append(ran.get(outcome.status, f"Not graded: {outcome.detail}."))
     lines += ["", f"Checked exercises passed: {got} of {len(labels)}.", ""]
-    if outcome.status in ("ran", "raised", "timed out"):
+    if outcome.status in GRADED:
         for label in labels:
             ok, message = outcome.verdicts.get(
                 label, (False, "not checked")
