@@ -12,11 +12,18 @@ When COURSE_EXECUTED_DIR is set (tools/test.sh sets it), every chapter that nbva
 also saved there *with its outputs*, stamped with the SHA-256 of its source. tests/test_book.py then builds the
 book from those executed notebooks instead of executing every chapter a second time; without them (or when a
 source changed since) the book build executes the chapters itself.
+
+Every solution runs where it stands: after a chapter's last cell, nbval runs the code of each of its exercises'
+``{solution}`` blocks, in book order, in the same kernel (the chapter's context, as a learner who pastes the
+solution under the exercise has it), as items named ``Solution ex-NN-k``; a checked exercise's solution must then
+pass its checker. A solution that calls what the chapter never defined or imported fails the suite, without
+executing any chapter a second time.
 """
 
 import hashlib
 import os
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -68,22 +75,65 @@ class CoverageStatement(pytest.Item):
         return self.parent.fspath, None, f"{self.name}"
 
 
+def solution_source(number: str, label: str, code: str, checked: bool) -> str:
+    """The cell that runs an exercise's solution in its chapter's kernel; for a checked exercise, the
+    chapter's checker must then accept what the solution defined."""
+    if not checked:
+        return code
+    return (
+        f"{code}\n\n"
+        "from course_utils.exercises import chapter as _chapter\n\n"
+        f'_ok, _why = _chapter("{number}")["{label}"].evaluate()\n'
+        f'assert _ok, f"{label}: the solution fails its own checker: {{_why}}"'
+    )
+
+
+def solution_items(last):
+    """nbval items for the solutions of the chapter whose last cell is the item ``last``."""
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import nbtool  # tools/ is not a package
+
+    path = Path(str(last.parent.fspath))
+    number = path.name[:2]
+    code_cells = [c.source for c in last.parent.nb.cells if c.cell_type == "code"]
+    items = []
+    for i, (label, code) in enumerate(nbtool.solution_code(last.parent.nb.cells).items()):
+        checked = any(f'ex.check("{label}")' in source for source in code_cells)
+        item = type(last).from_parent(
+            last.parent,
+            name=f"Solution {label}",
+            cell_num=last.cell_num + 1 + i,
+            cell=nbformat.v4.new_code_cell(solution_source(number, label, code, checked)),
+            options=defaultdict(bool, check=False),
+        )
+        item.course_solution = True
+        items.append(item)
+    return items
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """After each chapter's last nbval cell, the check of its coverage statement (same file: same xdist worker)."""
-    done = []
+    """After each chapter's last cell that nbval collected, the chapter's solutions (see the docstring) and then
+    the check of its coverage statement (same file: same xdist worker); a chapter is named like ``05_name.ipynb``."""
+    result = []
     for index, item in enumerate(items):
-        done.append(item)
+        result.append(item)
         following = items[index + 1] if index + 1 < len(items) else None
-        if _is_notebook_cell(item) and (following is None or following.parent is not item.parent):
-            done.append(CoverageStatement.from_parent(item.parent, name="coverage statement"))
-    items[:] = done
+        if not _is_notebook_cell(item) or (following is not None and following.parent is item.parent):
+            continue
+        name = Path(str(item.parent.fspath)).name
+        if name[:2].isdigit() and name[2:3] == "_":
+            result += solution_items(item)
+        result.append(CoverageStatement.from_parent(item.parent, name="coverage statement"))
+    items[:] = result
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     """Keep each executed cell's outputs on the notebook nbval holds in memory."""
     outcome = yield
-    if _is_notebook_cell(item):
+    if _is_notebook_cell(item) and not getattr(item, "course_solution", False):
         if outcome.excinfo is not None:
             item.parent.course_failed = True
         else:

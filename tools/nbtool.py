@@ -118,7 +118,8 @@ def intro_source(label: str) -> str:
     """The markdown cell that opens the exercises, with one of the chapter's labels as the example."""
     return (
         f"{INTRO_START}: write your answer in the code cell under it and run the cell. The label in\n"
-        f'that cell names the exercise: `ex.hint("{label}")` gives a hint, `ex.solution("{label}")` a solution.'
+        f'that cell names the exercise: `ex.hint("{label}")` gives a hint, `ex.solution("{label}")` a solution,\n'
+        "and `ex.progress()` shows which of the chapter's exercises you have done."
     )
 
 
@@ -164,6 +165,25 @@ def with_solution(text: str, label: str, code: str) -> str:
             body[options:] = ["", "```python", *code.split("\n"), "```"] + (["", *rest] if rest else [])
         return "\n".join(lines[: start + 1] + body + lines[end:])
     raise KeyError(label)
+
+
+def solution_code(cells: list[dict]) -> dict[str, str]:
+    """The code of every ``{solution}`` block with a ```` ```python ```` fence, by label, in book order (the
+    fences of one block joined); prose-only solutions are left out."""
+    found: dict[str, str] = {}
+    for cell in cells:
+        if cell["cell_type"] != "markdown":
+            continue
+        text = "".join(cell["source"])
+        lines = text.split("\n")
+        for kind, label, start, end in directives(text):
+            if kind != "solution":
+                continue
+            body = "\n".join(lines[start + 1 : end])
+            fences = re.findall(r"^```python\n(.*?)^```", body, re.S | re.M)
+            if fences:
+                found[label] = "\n".join(f.rstrip("\n") for f in fences)
+    return found
 
 
 def _markdown(source: str) -> dict:

@@ -44,6 +44,10 @@ from course_utils.datasets.source import (
 )
 from course_utils.labels import class_counts, label_table
 
+#: Seconds all cells of one submitted notebook may run (``grade --timeout``): ten minutes, twice what the
+#: slowest chapter takes on a 2-core CPU with the ``quick`` profile (book/_generated/chapter_times.md).
+GRADE_TIMEOUT_S = 600
+
 
 class UserError(Exception):
     """A mistake in the command's input: reported as one line, exit code 2."""
@@ -264,6 +268,49 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Run every notebook in a folder with its chapter's checkers; write the gradebook and feedback files."""
+
+    from course_utils.exercises import (  # deferred: nbformat and nbclient take seconds to import
+        gradebook,
+    )
+
+    try:
+        book = gradebook.grade_folder(
+            args.folder, args.out, args.chapter, args.timeout
+        )
+    except KeyboardInterrupt:
+        print(
+            "course-utils grade: interrupted; the gradebook lists the notebooks not graded yet",
+            file=sys.stderr,
+        )
+        return 130
+    print(
+        f"chapter {book.chapter}: {len(book.outcomes)} notebooks ({book.graded} graded), "
+        f"{len(book.labels)} checked exercises; wrote {book.csv_path} and "
+        f"{len(book.outcomes)} feedback files in {book.feedback_dir}"
+    )
+    if book.skipped:
+        print(
+            f"not notebooks, left alone: {', '.join(book.skipped[:5])}"
+            f"{' …' if len(book.skipped) > 5 else ''}"
+        )
+    return 0
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds"
+        ) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} must be above 0")
+    return value
+
+
 def threshold_arg(text: str) -> float:
     """A threshold in (0, 1]."""
     try:
@@ -466,6 +513,32 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"seed of the splits, training and bootstrap (default COURSE_SEED, else {SEED})",
     )
     p.set_defaults(func=cmd_reference)
+
+    p = sub.add_parser(
+        "grade",
+        help="run a folder of submitted notebooks with their chapter's checkers: a CSV and feedback",
+    )
+    p.add_argument(
+        "folder", type=Path, help="folder of .ipynb files (subfolders too)"
+    )
+    p.add_argument(
+        "--chapter",
+        default=None,
+        help="chapter to grade, e.g. 05 (default: the one most notebooks are for)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=GRADE_TIMEOUT_S,
+        help=f"seconds all cells of one notebook may run (default {GRADE_TIMEOUT_S})",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for gradebook.csv and feedback/ (default FOLDER/gradebook)",
+    )
+    p.set_defaults(func=cmd_grade)
     return parser
 
 

@@ -6,6 +6,7 @@ A chapter loads its exercises once and names each one by the label of its ``{exe
     ex.check("ex-10-2")     # reads `balanced_acc` from the notebook; prints ✓ or feedback
     ex.hint("ex-10-2")      # a hint
     ex.solution("ex-10-2")  # the solution
+    ex.progress()           # which of the chapter's exercises are done
 
 ``check`` prints its verdict and returns nothing (so Jupyter shows no ``Out:`` line); the verdicts are kept in
 ``Exercise.results`` and :meth:`Exercise.evaluate` returns one without printing. A checker never raises: a wrong
@@ -520,6 +521,62 @@ def loader_source(number: str) -> str:
     return f'from course_utils.exercises import chapter\n\nex = chapter("{number}")'
 
 
+#: How an exercise's checks so far read in :meth:`Chapter.progress`.
+DONE, TRIED, NOT_CHECKED = "✓ done", "✗ not right yet", "· not checked yet"
+
+
+def _state(results: list[bool]) -> str:
+    """An exercise's state from its verdicts in this session: done when the last check passed."""
+    if not results:
+        return NOT_CHECKED
+    if results[-1]:
+        return DONE
+    return f"{TRIED} ({len(results)} {'check' if len(results) == 1 else 'checks'})"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A chapter's checked exercises and how far a learner got with each: ``(label, variable, state)``."""
+
+    number: str
+    rows: list[tuple[str, str, str]]
+
+    @property
+    def done(self) -> list[str]:
+        """The labels of the exercises whose last check passed."""
+        return [label for label, _, state in self.rows if state == DONE]
+
+    def _headline(self) -> str:
+        return (
+            f"Chapter {self.number}: {len(self.done)} of {len(self.rows)} "
+            "checked exercises done"
+        )
+
+    def _repr_markdown_(self) -> str:
+        """The table Jupyter (and the book) shows."""
+        lines = [
+            f"**{self._headline()}**",
+            "",
+            "| exercise | answer | |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {lab} | `{var}` | {st} |" for lab, var, st in self.rows
+        ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        width = max(
+            (len(f"{lab} `{var}`") for lab, var, _ in self.rows), default=0
+        )
+        lines = [self._headline() + ":"]
+        lines += [
+            f"  {f'{lab} `{var}`':<{width}}  {st}"
+            for lab, var, st in self.rows
+        ]
+        return "\n".join(lines)
+
+
 class Chapter:
     """The checked exercises of one chapter, named by their book labels: ``ex.check("ex-10-2")``."""
 
@@ -553,6 +610,17 @@ class Chapter:
     def solution(self, label: str) -> None:
         """Print the exercise's solution."""
         self[label].solution()
+
+    def progress(self) -> Progress:
+        """Which of the chapter's exercises are done (their last check in this session passed): a small table
+        in Jupyter and in the book, plain text elsewhere."""
+        return Progress(
+            self.number,
+            [
+                (label, ex.variable, _state(ex.results))
+                for label, ex in self.exercises.items()
+            ],
+        )
 
     def __repr__(self) -> str:
         listed = ", ".join(
