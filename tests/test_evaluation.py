@@ -165,6 +165,32 @@ def test_majority_class_of_nothing_is_an_error():
         ev.majority_class([])
 
 
+def test_majority_gap_counts_the_answers_that_are_not_the_majority_class():
+    y_train = np.array([5] * 6 + [4] * 3 + [0])  # Euphoric is the majority
+    assert ev.majority_gap(ALWAYS_EUPHORIC, y_train) == 0.0  # the baseline itself
+    # 20 answers, one Calm: 1/20 = 0.05, exactly the margin; none: below it
+    one_calm = np.array([EUPHORIC] * 19 + [CALM])
+    assert ev.majority_gap(one_calm, y_train) == pytest.approx(0.05)
+    assert ev.differs_from_majority(one_calm, y_train, margin=0.05)
+    assert not ev.differs_from_majority(np.full(20, EUPHORIC), y_train)
+    assert not ev.differs_from_majority(one_calm, y_train, margin=0.06)
+    # right or wrong does not matter: a model answering Calm everywhere differs on every image
+    assert ev.majority_gap(np.full(8, CALM), y_train) == 1.0
+    gaps = ev.majority_gaps({"baseline-like": ALWAYS_EUPHORIC, "two Calm of 8": [5, 5, 4, 5, 5, 4, 5, 5]}, y_train)
+    assert gaps.to_dict() == {"baseline-like": 0.0, "two Calm of 8": 0.25}
+    assert ev.MAJORITY_MARGIN == 0.05
+
+
+def test_majority_gap_refuses_empty_input_and_odd_margins():
+    y_train = np.array([5, 5, 4])
+    with pytest.raises(ValueError, match="at least one prediction"):
+        ev.majority_gap([], y_train)
+    with pytest.raises(ValueError, match="margin must lie in"):
+        ev.differs_from_majority([5], y_train, margin=0)
+    with pytest.raises(ValueError, match="at least one model"):
+        ev.majority_gaps({}, y_train)
+
+
 def test_metrics_table_puts_baselines_beside_the_models():
     y_train = np.array([5] * 6 + [4] * 3 + [0])
     runs = {

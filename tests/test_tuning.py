@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
+from course_utils.config.profiles import budget
 from course_utils.datasets.pipeline import Split
 from course_utils.datasets.session import open_session
 from course_utils.training import tuning
@@ -161,13 +162,15 @@ def test_best_model_retrains_with_the_study_training_code(searched, tiny_split, 
     assert len(calls) == 1 and model.fits == fits
     assert calls[0]["tag"] == run.info["tag"] == f"tuned-trial{best.trial_id}"
     # compiled as the study compiles: Adam (at the trial's learning rate), sparse categorical cross-entropy on
-    # logits, accuracy; trained for the smoke profile's 2 epochs in batches of 32, as the study's models are
+    # logits, accuracy; trained for the smoke profile's epochs in batches of 32, as the study's models are
     optimizer, loss = run.model.optimizer, run.model.loss
     assert type(optimizer) is keras.optimizers.Adam
     assert float(optimizer.learning_rate) == pytest.approx(best.hyperparameters.get("learning_rate"), rel=1e-6)
     assert type(loss) is keras.losses.SparseCategoricalCrossentropy and loss.get_config()["from_logits"] is True
     assert list(run.history.columns) == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss", "seconds"]
-    assert run.epochs == 2 and run.history["epoch"].tolist() == [1, 2] and run.info["batch_size"] == 32
+    epochs = budget("smoke").epochs_for("default")
+    assert run.epochs == epochs and run.history["epoch"].tolist() == list(range(1, epochs + 1))
+    assert run.info["batch_size"] == 32
     assert run.val_logits.shape == (10, N_CLASSES)
     assert run.params == model.architecture(best.hyperparameters).count_params()
     # saved like the study's runs: asked again, it is read back, not trained again

@@ -17,7 +17,7 @@ from course_utils.analysis.reference_file import (
     duration,
     write_results,
 )
-from course_utils.config.profiles import PROFILES
+from course_utils.config.profiles import PROFILES, budget
 from course_utils.config.settings import get_settings
 from course_utils.config.study import IMAGE_SIZE, SEED, THRESHOLD
 from course_utils.data import schema
@@ -73,9 +73,12 @@ class OneLineParser(argparse.ArgumentParser):
 def cmd_sample(args: argparse.Namespace) -> int:
     """Write the offline sample dataset."""
 
-    info = write_sample(args.out, n=args.n, seed=args.seed)
+    info = write_sample(
+        args.out, n=args.n, seed=args.seed, signal=args.signal
+    )
     print(
-        f"wrote {info.n} sample artworks (seed {info.seed}) to {info.root}: "
+        f"wrote {info.n} sample artworks (seed {info.seed}, signal "
+        f"{args.signal:g}) to {info.root}: "
         f"{schema.ARCHIVE_FOLDER}/, {schema.ARCHIVE_NAME}, images/"
     )
     return 0
@@ -326,6 +329,19 @@ def threshold_arg(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    """A number ≥ 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number"
+        ) from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 0")
+    return value
+
+
 def positive_int(text: str) -> int:
     """A whole number ≥ 1."""
     try:
@@ -372,6 +388,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--seed", type=int, default=SEED, help=f"seed (default {SEED})"
+    )
+    quick_signal = budget("quick").sample_signal
+    p.add_argument(
+        "--signal",
+        type=non_negative_float,
+        default=quick_signal,
+        help="how strongly the pictures show their hidden mood: 1 paints "
+        "the mood itself, less mixes in an unrelated one, more "
+        f"exaggerates it (default {quick_signal:g}, the quick profile's)",
     )
     p.set_defaults(func=cmd_sample)
 

@@ -107,6 +107,46 @@ def majority_predictions(y_train, n: int) -> np.ndarray:
     return np.full(n, majority_class(y_train), dtype=int)
 
 
+#: The share of images on which a model must answer other than the majority class before it counts as differing
+#: from the majority-class baseline: below it a comparison with the baseline, or between two such models, is a
+#: tie or nearly one (2 of the smoke profile's 40 validation images).
+MAJORITY_MARGIN = 0.05
+
+
+def majority_gap(y_pred, y_train) -> float:
+    """The share of predictions that are not the training majority class: 0 for the majority-class baseline
+    itself, so a model at 0 ties with it on every score."""
+    y_pred = np.asarray(y_pred, dtype=int)
+    if y_pred.size == 0:
+        raise ValueError(
+            "majority_gap needs at least one prediction; got none"
+        )
+    return float(np.mean(y_pred != majority_class(y_train)))
+
+
+def differs_from_majority(
+    y_pred, y_train, margin: float = MAJORITY_MARGIN
+) -> bool:
+    """Whether predictions differ from the majority-class baseline's on at least ``margin`` of the images."""
+    if not 0 < margin <= 1:
+        raise ValueError(f"margin must lie in (0, 1], got {margin}")
+    return majority_gap(y_pred, y_train) >= margin
+
+
+def majority_gaps(predictions: Mapping[str, object], y_train) -> pd.Series:
+    """:func:`majority_gap` of each model's predictions, by name (the chapters' checks that a trained model
+    differs from the baseline before any comparison)."""
+    if not predictions:
+        raise ValueError("majority_gaps needs at least one model; got none")
+    return pd.Series(
+        {
+            name: majority_gap(pred, y_train)
+            for name, pred in predictions.items()
+        },
+        name="share of predictions not the majority class",
+    )
+
+
 def stratified_predictions(
     y_train, n: int, n_classes: int, seed: int = SEED
 ) -> np.ndarray:

@@ -22,6 +22,9 @@ class Budget:
 
     #: artworks in the offline sample (``full``: as many as the real archive)
     sample_size: int
+    #: how strongly the sample's pictures show their hidden mood (``datasets.sample.painted_points``: 1 paints
+    #: the mood itself, less mixes in an unrelated one, more exaggerates it); why each value: benchmarks/README.md
+    sample_signal: float
     #: epochs per study model; models not named train for ``epochs["default"]``
     epochs: Mapping[str, int]
     #: transfer learning: epochs with the backbone frozen, then fine-tuning
@@ -49,7 +52,8 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType(
     {
         "smoke": Budget(
             sample_size=240,
-            epochs={"original": 2, "default": 2},
+            sample_signal=3.0,
+            epochs={"original": 4, "lenet5": 6, "default": 4},
             transfer_epochs=(1, 1),
             trials=2,
             trial_epochs=1,
@@ -60,6 +64,7 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType(
         ),
         "quick": Budget(
             sample_size=1200,
+            sample_signal=0.75,
             epochs={"original": 6, "default": 8},
             transfer_epochs=(3, 3),
             trials=8,
@@ -71,6 +76,7 @@ BUDGETS: Mapping[str, Budget] = MappingProxyType(
         ),
         "full": Budget(
             sample_size=OFFICIAL_ROWS,
+            sample_signal=0.75,
             epochs={"original": 10, "default": 15},
             transfer_epochs=(10, 5),
             trials=30,

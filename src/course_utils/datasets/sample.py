@@ -1,9 +1,19 @@
 """The offline sample dataset: the archive's files and images, generated from a seed.
 
 Each artwork gets a hidden valence–arousal point. Its emotion shares follow from the point (annotators pick
-emotions whose coordinates lie near it, with noise) and its picture is painted from it: warm palettes for
-pleasant, cool for unpleasant; saturation, contrast and many sharp strokes for aroused, soft blurred shapes
-for calm. So the classes are learnable from the pixels, and imbalanced roughly like the real data.
+emotions whose coordinates lie near it, with noise) and its picture is painted from a mood derived from it
+(:func:`painted_points`): warm palettes for pleasant, cool for unpleasant; saturation, contrast and many sharp
+strokes for aroused, soft blurred shapes for calm. So the classes are learnable from the pixels, and imbalanced
+roughly like the real data.
+
+How learnable is a stated setting, the **signal strength** ``signal``: the painted mood is
+``centre + signal · (point − centre) + √(1 − signal²) · unrelated`` (the last term only below 1), where
+``unrelated`` is a mood drawn apart from the votes with the hidden points' spread, clipped to the plane. At 1 the
+picture shows the hidden mood itself; below 1 painted and hidden mood correlate as much as ``signal`` says, so a
+picture tells less about its votes; above 1 the mood is exaggerated towards the plane's edge. Each profile states
+its strength (``Budget.sample_signal``: ``quick`` and ``full`` 0.75, where the original CNN gains a few points over
+the majority class as small CNNs do on art emotion; ``smoke`` 3, so that the tests' few epochs learn something),
+measured in benchmarks/README.md. The stamp records the strength, so samples of two strengths never mix.
 Like real artists, each made-up one has a run of works close in style and mood (:func:`assign_artists`) and a
 hand of its own (:func:`hand`: a palette shift, a stroke width, faint stripes), so a random file split lets a
 model partly recognise the artist, as on WikiArt.
@@ -568,6 +578,29 @@ def hand(artist: str) -> Hand:
     )
 
 
+#: The centre of :func:`hidden_points`' draws (before the style shift): an
+#: unrelated mood is drawn around it, with the same spread.
+_MOOD_CENTRE, _MOOD_SPREAD = np.array([0.3, 0.3]), 0.4
+
+
+def painted_points(
+    points: np.ndarray, signal: float, seed: int
+) -> np.ndarray:
+    """The moods the pictures are painted from, at signal strength ``signal``: below 1 each hidden point mixed
+    with an unrelated one so that they correlate as much as ``signal`` says (0: no relation), at 1 the hidden
+    points themselves, above 1 their distance from the centre multiplied (the module docstring gives the formula)."""
+    if signal < 0:
+        raise ValueError(f"signal must be at least 0, got {signal}")
+    rng = np.random.default_rng([seed, len(points), 4])
+    unrelated = rng.normal(0, _MOOD_SPREAD, points.shape)
+    mixed = (
+        points
+        - (1 - signal) * (points - _MOOD_CENTRE)
+        + np.sqrt(max(0.0, 1 - signal**2)) * unrelated
+    )
+    return np.clip(mixed, -1, 1)
+
+
 def paint(
     point: np.ndarray, rng: np.random.Generator, touch: Hand = Hand()
 ) -> Image.Image:
@@ -824,34 +857,43 @@ def write_sample(
     base_url: str | None = None,
     overwrite: bool = True,
     images: bool = True,
+    signal: float = 1.0,
 ) -> SampleInfo:
-    """Write the sample (archive folder, its zip and ``images/<ID>.<ext>``) atomically into ``out``.
+    """Write the sample (archive folder, its zip and ``images/<ID>.<ext>``) atomically into ``out``, its pictures
+    painted at signal strength ``signal`` (:func:`painted_points`; 1, the default, paints the hidden moods).
 
     ``images=False`` writes the archive's files only (seconds even at the full 4,105 artworks; to check tables).
 
-    With ``overwrite=False`` an existing complete sample of the current :data:`FORMAT` is kept (the folder only
-    appears once complete), so chapters running in parallel can all ask for the same sample safely; one of an
-    older format is replaced.
+    With ``overwrite=False`` an existing complete sample of the current :data:`FORMAT` and this strength is kept
+    (the folder only appears once complete), so chapters running in parallel can all ask for the same sample
+    safely; one of an older format or another strength is replaced.
     """
     if n < 1:
         raise ValueError(f"--n must be at least 1, got {n}")
     out = Path(out)
-    if not overwrite and is_current(out):
+    if not overwrite and is_current(out, signal):
         return sample_info(out, n, seed)
     tmp = temporary_folder(out)
     try:
-        _write_files(tmp, n, seed, base_url, images)
+        _write_files(tmp, n, seed, base_url, images, signal)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     replace_folder(
-        tmp, out, theirs_is_fine=lambda: not overwrite and is_current(out)
+        tmp,
+        out,
+        theirs_is_fine=lambda: not overwrite and is_current(out, signal),
     )
     return sample_info(out, n, seed)
 
 
 def _write_files(
-    root: Path, n: int, seed: int, base_url: str | None, images: bool = True
+    root: Path,
+    n: int,
+    seed: int,
+    base_url: str | None,
+    images: bool = True,
+    signal: float = 1.0,
 ) -> None:
     """The archive folder, its zip, the images (unless not wanted), the hidden points and the format stamp."""
     table, points = build_tables(n, seed, base_url)
@@ -880,11 +922,18 @@ def _write_files(
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, path.read_bytes())
     if images:
-        _paint_all(root / "images", table, points, seed)
+        painted = painted_points(points, signal, seed)
+        _paint_all(root / "images", table, painted, seed)
     np.save(root / "hidden_points.npy", points)
     (root / STAMP).write_text(
         json.dumps(
-            {"format": FORMAT, "generator": GENERATOR, "n": n, "seed": seed}
+            {
+                "format": FORMAT,
+                "generator": GENERATOR,
+                "n": n,
+                "seed": seed,
+                "signal": signal,
+            }
         )
         + "\n"
     )
@@ -907,9 +956,9 @@ def _paint_all(
         pngs += ext.lower() == "png"
 
 
-def is_current(root: Path) -> bool:
-    """Whether ``root`` holds a complete sample of the current :data:`FORMAT` and :data:`GENERATOR` (an older
-    one is made again)."""
+def is_current(root: Path, signal: float = 1.0) -> bool:
+    """Whether ``root`` holds a complete sample of the current :data:`FORMAT` and :data:`GENERATOR`, painted at
+    signal strength ``signal`` (an older one, or one of another strength, is made again)."""
     try:
         stamp = json.loads((Path(root) / STAMP).read_text())
     except (OSError, ValueError):
@@ -917,6 +966,7 @@ def is_current(root: Path) -> bool:
     return (
         stamp.get("format") == FORMAT
         and stamp.get("generator") == GENERATOR
+        and stamp.get("signal") == signal
         and (Path(root) / "images").is_dir()
     )
 

@@ -101,6 +101,7 @@ def ensure_source(session: Session) -> Source:
             n=session.budget.sample_size,
             seed=session.seed,
             overwrite=False,
+            signal=session.budget.sample_signal,
         )
     else:
         download_all(source.root, archive_url=archive_url())

@@ -79,9 +79,13 @@ def reachable(url: str, timeout: float = 3.0) -> bool:
 
 
 def sample_root(settings: Settings) -> Path:
-    """Where the sample for this profile and seed is cached."""
-    n = budget(settings.profile).sample_size
-    return settings.data_dir / f"sample-n{n}-seed{settings.seed}"
+    """Where the sample for this profile and seed is cached (its size and signal strength in the name: samples of
+    two profiles never share a folder)."""
+    spent = budget(settings.profile)
+    return settings.data_dir / (
+        f"sample-n{spent.sample_size}-signal{spent.sample_signal:g}"
+        f"-seed{settings.seed}"
+    )
 
 
 def resolve_source(settings: Settings) -> Source:

@@ -98,7 +98,10 @@ WRONG_ANSWERS = {
         (30, "original CNN's entry"),
         (5, "number of models"),
         (70, "`full`"),
-        (10, "`smoke`"),
+        (
+            sum(budget("smoke").epochs_for(n) for n in MODEL_NAMES),
+            "`smoke`",
+        ),
         (37, "not it"),
         ("38", "leave out the quotes"),
     ],
