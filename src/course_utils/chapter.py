@@ -63,6 +63,7 @@ def banner(settings: Settings | None = None) -> Session:
     quiet_retracing_notice()
     seed_everything(session.seed)
     style.use_style()
+    style.record_fonts_in_figures()  # the book's browser test reads each figure's smallest font
     if (
         os.environ.get("COURSE_CHECK_FIGURES") == "1"
     ):  # set by the tests: a figure without title or labels fails
