@@ -63,6 +63,13 @@ CEILING_LINE = {
 #: Pixels the book's text column gives a figure at 1280 px (pydata-sphinx-theme's article, measured in Chromium).
 COLUMN_PX = 672
 
+#: The widest a figure is drawn, in inches at the figure's 100 dpi: shown in :data:`COLUMN_PX` it is shrunk at most
+#: 1.4 times, so text of 9 points (12.5 px drawn) is read at 9 px or more.
+MAX_WIDTH_IN = 9.0
+
+#: The smallest font a figure uses, in points.
+MIN_FONT_PT = 9
+
 #: The PNG text chunk in which a figure records its smallest font, in points (tests/book_reading.py reads it).
 FONT_KEY = "course:smallest-font-pt"
 
