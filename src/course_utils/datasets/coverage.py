@@ -257,7 +257,9 @@ def _notebook_display():
         from IPython import (
             get_ipython,  # deferred: only notebooks have IPython (not a dependency)
         )
-        from IPython.display import display
+        from IPython.display import (
+            display,  # deferred: only notebooks have IPython (not a dependency)
+        )
     except ImportError:
         return None
     shell = get_ipython()
