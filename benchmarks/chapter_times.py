@@ -14,6 +14,7 @@ guide includes, so rerunning this script is all it takes to refresh the guide.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -30,13 +31,19 @@ import bookexec  # noqa: E402
 from course_utils.config.profiles import budget  # noqa: E402
 
 OUT = ROOT / "book" / "_generated" / "chapter_times.md"
-NO_GPU = "not measured: no GPU available to this project yet"
 
 
 def chapters(wanted: list[str]) -> list[Path]:
     """The chapter notebooks, in reading order, optionally only those whose number is in ``wanted``."""
     found = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
     return [p for p in found if not wanted or p.name[:2] in {w.zfill(2) for w in wanted}]
+
+
+def chapter_name(path: Path) -> str:
+    """How the book names a chapter: its number and the title of its first heading ("5. The original CNN")."""
+    cells = json.loads(path.read_text())["cells"]
+    first = "".join(cells[0]["source"]).splitlines()[0] if cells else path.stem
+    return f"{int(path.name[:2])}. {first.lstrip('# ').strip()}"
 
 
 @contextmanager
@@ -85,7 +92,7 @@ def table(rows: dict[str, dict[str, tuple[float, str]]], profiles: list[str]) ->
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, times in rows.items():
         cells = [f"{times[p][0]:.0f}" if times[p][1] == "ok" else f"failed ({times[p][1]})" for p in profiles]
-        lines.append("| " + " | ".join([f"`{name}`", *cells]) + " |")
+        lines.append("| " + " | ".join([name, *cells]) + " |")
     total = [f"{sum(t[p][0] for t in rows.values()):.0f}" for p in profiles]
     lines.append("| " + " | ".join(["**all chapters**", *total]) + " |")
     return "\n".join(lines)
@@ -108,22 +115,20 @@ def main(argv: list[str] | None = None) -> int:
     paths = chapters(args.chapters)
     if not paths:
         parser.error(f"no chapter notebooks match {args.chapters} in {ROOT / 'book'}")
-    rows: dict[str, dict[str, tuple[float, str]]] = {p.stem: {} for p in paths}
+    rows: dict[str, dict[str, tuple[float, str]]] = {chapter_name(p): {} for p in paths}
     for profile in args.profiles:
         with tempfile.TemporaryDirectory(prefix=f"chapter-times-{profile}-") as data_dir:
             for path in paths:
                 limit = args.timeout or budget(profile).cell_timeout_s
-                rows[path.stem][profile] = run_chapter(path, profile, Path(data_dir), limit)
-                seconds, status = rows[path.stem][profile]
+                rows[chapter_name(path)][profile] = run_chapter(path, profile, Path(data_dir), limit)
+                seconds, status = rows[chapter_name(path)][profile]
                 print(f"{profile:5} {path.stem}: {seconds:.0f} s ({status})", file=sys.stderr)
     about = machine()
-    gpu_note = "" if "GPU:" in about else f"\nGPU timings (`full` profile): {NO_GPU}.\n"
     text = (
         f"Measured on {date.today():%Y-%m-%d} with {about}, on the offline sample, by "
         f"`python benchmarks/chapter_times.py --profiles {' '.join(args.profiles)}`.\n\n"
         + table(rows, args.profiles)
         + "\n"
-        + gpu_note
     )
     if args.out == "-":
         print(text)

@@ -3,7 +3,9 @@
 The student edition is built once for this module (executing every chapter, smoke profile, sample data); the
 instructor edition reuses its execution cache. Pages are served over http on 127.0.0.1 and checked in headless
 Chromium. Each check is a function of (driver, base_url, …) that returns a list of problems, so the negative test
-can run the same checks on a deliberately broken copy of the site.
+can run the same checks on a deliberately broken copy of the site. What a reader meets on a page (outputs that fit,
+readable figures that zoom, quiet pages, numbers, the phone menu, axe-core's accessibility rules) is checked by the
+functions of tests/book_reading.py.
 
 Set COURSE_BOOK_TOC to another table of contents to build and check only some pages (e.g. while chapters are in flux).
 """
@@ -29,6 +31,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
+import book_reading  # noqa: E402
 import nbtool  # noqa: E402
 
 from course_utils.config.profiles import budget  # noqa: E402
@@ -341,11 +345,21 @@ def navigation_problems(driver, base_url: str, pages: list[str]) -> list[str]:
     return [f"navigation does not list {page}" for page in pages[1:] if f"{base_url}/{page}.html" not in links]
 
 
-def site_problems(driver, base_url: str, solutions_shown: bool = False) -> list[str]:
-    """Every check on every page of the table of contents, plus navigation and search."""
+#: Chapters whose pages the reading checks photograph at 1280 and 390 px (when in the table of contents).
+SCREENSHOT_PAGES = ("book/05_original_cnn", "book/10_evaluating_honestly", "book/18_looking_inside")
+
+
+def site_problems(driver, base_url: str, html: Path, solutions_shown: bool = False) -> list[str]:
+    """Every check on every page of the table of contents (book_reading's too), the phone menu and the desktop
+    sidebar of the first chapter, plus navigation and search."""
     problems = []
     for page in PAGES:
         problems += page_problems(driver, base_url, page, solutions_shown)
+        problems += book_reading.reading_problems(driver, base_url, html, page, page in NOTEBOOK_PAGES)
+    for page in NOTEBOOK_PAGES[:1]:
+        problems += book_reading.phone_navigation_problems(driver, base_url, page)
+        problems += book_reading.desktop_sidebar_problems(driver, base_url, page)
+    book_reading.viewport(driver, book_reading.DESKTOP)
     problems += navigation_problems(driver, base_url, PAGES)
     if NOTEBOOK_PAGES:
         word = max(re.findall(r"[A-Za-z]+", chapter_title(NOTEBOOK_PAGES[0])), key=len)
@@ -389,29 +403,8 @@ def driver():
         if os.environ.get("CI"):
             pytest.fail("chromium and chromedriver are required in CI (tools/setup.sh installs them)")
         pytest.skip("chromium/chromedriver not installed: run tools/setup.sh as root")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        for flag in (
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--window-size=1280,1400",
-            f"--user-data-dir={profile}",
-        ):
-            options.add_argument(flag)
-        browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        browser.set_page_load_timeout(30)
-        browser.set_script_timeout(20)
+        browser = book_reading.open_browser(CHROMIUM, CHROMEDRIVER, profile)
         try:
             yield browser
         finally:
@@ -427,12 +420,19 @@ def driver():
 def test_every_page_works_in_a_browser(student_build, driver):
     """Each page loads with its title, alt text on every image, no error output; chapters link to Colab and have
     exercises with collapsed solutions; the navigation lists every page; search finds a chapter."""
-    with serve(built(student_build)) as base_url:
-        assert site_problems(driver, base_url) == []
+    html = built(student_build)
+    with serve(html) as base_url:
+        assert site_problems(driver, base_url, html) == []
         ARTIFACTS.mkdir(exist_ok=True)
         for page in PAGES[:1] + NOTEBOOK_PAGES[:1]:
             driver.get(f"{base_url}/{page}.html")
             driver.save_screenshot(str(ARTIFACTS / f"{Path(page).name}.png"))
+        for page in [p for p in SCREENSHOT_PAGES if p in PAGES]:
+            for size, mobile in ((book_reading.DESKTOP, False), (book_reading.PHONE, True)):
+                book_reading.viewport(driver, size, mobile)
+                driver.get(f"{base_url}/{page}.html")
+                driver.save_screenshot(str(ARTIFACTS / f"{Path(page).name}-{size[0]}px.png"))
+        book_reading.viewport(driver, book_reading.DESKTOP)
 
 
 @pytest.mark.slow
@@ -447,6 +447,29 @@ def test_instructor_edition_shows_solutions_in_a_browser(instructor_build, drive
         if NOTEBOOK_PAGES:
             ARTIFACTS.mkdir(exist_ok=True)
             driver.save_screenshot(str(ARTIFACTS / f"{Path(NOTEBOOK_PAGES[0]).name}-instructor.png"))
+
+
+def unreadable_outputs(page_html: str) -> str:
+    """Outputs and figures the reading checks must notice: a table wider than the column, 40 lines left open, a
+    plain too-few-images warning and a checker's verdict, two notices (one empty), a figure shown at 40 px, a
+    picture that records no font, and faint text."""
+    figure = re.search(r'<img alt="[^"]*" src="(\.\./_images/[^"]+\.png)"', page_html)[1]
+    lines = "\n".join(f"line {i}" for i in range(40))
+    notice = '<div class="admonition warning"><p class="admonition-title">Too few images</p>{}</div>'
+    return (
+        '<div class="cell_output docutils container"><div class="output text_html" style="overflow-x:auto">'
+        f'<table><tr><td style="white-space:nowrap">{"wide " * 80}</td></tr></table></div></div>'
+        '<div class="cell_output docutils container"><div class="output stream highlight-myst-ansi">'
+        f"<pre>{lines}</pre></div></div>"
+        '<div class="cell_output docutils container"><div class="output stream highlight-myst-ansi">'
+        "<pre>WARNING (too few images): 2 of the 7 classes have fewer than 5 images\n"
+        "✗ `x`: Define a variable named `x` first.</pre></div></div>"
+        + notice.format("<ul><li>Calm 2</li></ul>")
+        + notice.format("<p>nothing listed</p>")
+        + f'<div class="cell_output docutils container"><img alt="a tiny figure" src="{figure}" style="width:40px">'
+        '<img alt="a logo" src="../_static/images/logo_colab.png"></div>'
+        '<p style="color:#d8d8d8;background:#ffffff">faint text</p>'
+    )
 
 
 def break_site(html: Path, chapter: str, last_page: str) -> None:
@@ -471,6 +494,12 @@ def break_site(html: Path, chapter: str, last_page: str) -> None:
         f'<article class="bd-article"><img src="../_static/broken.png">{broken_output}{noisy_output}{wide_code}',
         1,
     )
+    text = text.replace(
+        '<article class="bd-article">', f'<article class="bd-article">{unreadable_outputs(text)}', 1
+    )
+    text = re.sub(r'<script src="[^"]*(?:viewer\.min|sidebar-toggles)\.js[^"]*"></script>', "", text)
+    text = re.sub(r"(<h1>|<title>)\d+\. ", r"\1", text)
+    text = re.sub(r"Exercise \d+\.1\b", "Exercise 30", text)
     text = text.replace(expected_colab_url(chapter), expected_colab_url("book/elsewhere"))
     text = text.replace('class="solution dropdown admonition"', 'class="solution admonition"')
     page.write_text(text)
@@ -494,7 +523,10 @@ def break_site(html: Path, chapter: str, last_page: str) -> None:
 def test_checks_catch_a_broken_site(student_build, driver, tmp_path):
     """The same checks report a missing page, an image without alt text, a traceback, a wrong Colab link,
     solutions left open, a page missing from the navigation, a search that finds nothing, a code block that
-    scrolls sideways, a TensorFlow warning in an output and the builder's absolute path."""
+    scrolls sideways, a TensorFlow warning in an output and the builder's absolute path; and what a reader meets:
+    an output that scrolls sideways or runs 40 lines open, a plain warning, notices, a checker's verdict, a
+    shrunk figure with tiny text or none recorded that does not zoom, a chapter or exercise without its number,
+    a dead phone menu and desktop toggle, and an accessibility violation."""
     if not NOTEBOOK_PAGES:
         pytest.skip("no chapter in the table of contents")
     chapter, last = NOTEBOOK_PAGES[0], PAGES[-1]
@@ -502,7 +534,7 @@ def test_checks_catch_a_broken_site(student_build, driver, tmp_path):
     shutil.copytree(built(student_build), html)
     break_site(html, chapter, last)
     with serve(html) as base_url:
-        problems = "\n".join(site_problems(driver, base_url))
+        problems = "\n".join(site_problems(driver, base_url, html))
     for expected in (
         f"{last}: HTTP 404",
         f"{chapter}: image without alt text",
@@ -515,5 +547,22 @@ def test_checks_catch_a_broken_site(student_build, driver, tmp_path):
         f"{chapter}: an output shows a temporary path",
         f"{chapter}: shows the builder's path {ROOT.as_posix()!r}",
         "search for ",
+        f"{chapter}: an output scrolls sideways at 1280 px",
+        f"{chapter}: an output of 40 lines is shown open",
+        f"{chapter}: 1 output(s) print 'WARNING (too few images)' as plain text",
+        "too-few-images notices (one per chapter)",
+        f"{chapter}: a too-few-images notice lists nothing",
+        f"{chapter}: a checker's verdict is printed: '✗ `x`",
+        "is shrunk",
+        "shows text at",
+        "does not record its font sizes",
+        f"{chapter}: a shrunk figure does not zoom on a click",
+        f"{chapter}: heading",
+        f"{chapter}: title",
+        "is titled 'Exercise 30",
+        f"{chapter}: at 390 px the menu button does not open the navigation",
+        f"{chapter}: at 390 px 'On this page' does not open the outline",
+        f"{chapter}: at 1280 px ☰ does not collapse the sidebar",
+        f"{chapter}: accessibility (serious) color-contrast",
     ):
         assert expected in problems, f"not reported: {expected!r}\nreported:\n{problems}"

@@ -142,3 +142,35 @@ def test_image_paths_keep_the_order_given_and_skip_missing_images(tmp_path):
     }
     assert list(coverage.image_paths(tmp_path, ["a", "b"], limit=1)) == ["a"]
     assert coverage.image_paths(tmp_path / "missing", ["a"]) == {}
+
+
+def test_in_a_notebook_the_first_warnings_are_one_notice_and_later_ones_a_quiet_line(monkeypatch):
+    shown = []
+    monkeypatch.setattr(coverage, "_notebook_display", lambda: lambda bundle, raw: shown.append(bundle))
+    monkeypatch.setattr(coverage, "_notice_shown", False)
+    names = ["A", "B", "C"]
+    coverage.warn_few_images(np.array([0] * 6 + [1] * 2), names)  # two warnings: 8 images; B 2, C 0
+    coverage.warn_small_groups({"Baroque": 3, "Rococo": 40}, 10, "style")
+    assert len(shown) == 2
+    notice, again = shown
+    assert f"<strong>{coverage.NOTICE_TITLE}</strong>" in notice["text/html"]
+    assert 'class="admonition warning"' in notice["text/html"]
+    assert notice["text/html"].count("<li>") == 2
+    assert "<li>The scores rest on only 8 validation images" in notice["text/html"]
+    assert "B 2, C 0" in notice["text/html"] and coverage.WARNING not in notice["text/html"]
+    assert notice["text/plain"].startswith(f"{coverage.NOTICE_TITLE}: ")
+    assert "admonition" not in again["text/html"] and coverage.AGAIN in again["text/html"]
+    assert "Baroque 3" in again["text/html"] and coverage.WARNING not in again["text/plain"]
+
+
+def test_nothing_is_shown_when_nothing_is_too_few(monkeypatch):
+    shown = []
+    monkeypatch.setattr(coverage, "_notebook_display", lambda: lambda bundle, raw: shown.append(bundle))
+    monkeypatch.setattr(coverage, "_notice_shown", False)
+    coverage.warn_small_groups({"x": 30, "y": 40}, 10)
+    coverage.show_warnings(["", ""])
+    assert shown == [] and coverage._notice_shown is False
+
+
+def test_a_notice_escapes_its_text():
+    assert "&lt;b&gt;" in coverage.notice_html([f"{coverage.WARNING}: <b> 2"])

@@ -145,8 +145,17 @@ def test_code_in_the_text_fits_the_page_and_its_boxes():
     assert not wide, "code wider than the page or its box:\n" + "\n".join(wide)
 
 
+#: Pages other than chapters whose wording the same tests check: their key and the text they show.
+PAGES = {
+    "guide": ("book/instructor_guide.md", "book/_generated/chapter_times.md"),
+}
+
+
 def markdown_text(number: str) -> str:
-    """Chapter ``number``'s markdown, with every run of whitespace made one space (so a phrase may span lines)."""
+    """Chapter ``number``'s markdown (or a page of :data:`PAGES` with what it includes), with every run of
+    whitespace made one space (so a phrase may span lines)."""
+    if number in PAGES:
+        return re.sub(r"\s+", " ", " ".join((ROOT / f).read_text() for f in PAGES[number]))
     (path,) = (ROOT / "book").glob(f"{number}_*.ipynb")
     cells = json.loads(path.read_text())["cells"]
     text = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
@@ -167,6 +176,9 @@ RETRACTED = [
     ("16", "can therefore gain Calm", "a lone neutral ≥ 0.40 already made the artwork Calm at 0.40"),
     ("17", "`smoke` profile (the book's build)", "the Pages build runs `quick`"),
     ("17", "the usual remedy is the *linear scaling rule*", "it was derived for SGD; for Adam it is a guess"),
+    ("guide", "fewer epochs on fewer images", "on the real data `quick` uses every image"),
+    ("guide", "no GPU available to this project", "an internal note, not for readers"),
+    ("guide", "`01_setting_up`", "the timing table names chapters by title, not by file"),
 ]
 
 #: What the corrections say instead: chapter and a phrase that must stay.
@@ -179,6 +191,7 @@ CORRECTED = [
     ("14", "same hidden point"),
     ("16", "no class at 0.40 cannot gain one"),
     ("17", "square-root scaling"),
+    ("guide", "on the real data it uses every image"),
 ]
 
 
@@ -190,6 +203,31 @@ def test_a_retracted_claim_does_not_come_back(number, phrase, why):
 @pytest.mark.parametrize(("number", "phrase"), CORRECTED, ids=[f"{n}-{p[:20]}" for n, p in CORRECTED])
 def test_a_correction_stays(number, phrase):
     assert phrase in markdown_text(number), f"chapter {number} no longer says {phrase!r}"
+
+
+def test_the_instructor_guide_plans_every_page_of_the_book():
+    """The schedule and the hardware table name the data statement and every chapter (by number and title)."""
+    guide = (ROOT / "book" / "instructor_guide.md").read_text()
+    schedule = guide.split("## Schedule", 1)[1].split("\n## ", 1)[0]
+    hardware = guide.split("## Hardware per chapter", 1)[1].split("\n## ", 1)[0]
+    for table, name in ((schedule, "schedule"), (hardware, "hardware table")):
+        assert "Data statement" in table, f"the {name} leaves out the data statement"
+        for path in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb")):
+            number = path.name[:2]
+            named = re.search(rf"(?<![\d–]){number}(?![\d])|\d\d–\d\d", table)
+            spans = [range(int(a), int(b) + 1) for a, b in re.findall(r"(\d\d)–(\d\d)", table)]
+            assert named and (
+                re.search(rf"(?<![\d–]){number} [A-Z]", table) or any(int(number) in s for s in spans)
+            ), f"the {name} leaves out chapter {number}"
+
+
+def test_the_timing_table_names_chapters_by_title():
+    table = (ROOT / "book" / "_generated" / "chapter_times.md").read_text()
+    rows = [
+        line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ") and "---" not in line
+    ]
+    names = [r for r in rows if r not in ("chapter", "**all chapters**")]
+    assert names and all(re.fullmatch(r"\d+\. \S.*", n) for n in names), names
 
 
 def test_the_glossary_and_outcomes_name_the_tuner_chapter_11_runs():

@@ -146,6 +146,19 @@ def test_banner_prints_source_profile_device_seed(clean_env, tmp_path, capsys):
         assert needle in out
 
 
+def test_banner_sets_one_number_format_for_every_table(clean_env, tmp_path):
+    import pandas as pd
+
+    clean_env.setenv("COURSE_DATA", "sample")
+    clean_env.setenv("COURSE_PROFILE", "smoke")
+    clean_env.setenv("COURSE_DATA_DIR", str(tmp_path))
+    with pd.option_context("display.float_format", None):
+        chapter.banner()
+        text = pd.DataFrame({"a": [0.0, 0.5], "b": [0.25, 1843328.0]}).to_string()
+    assert text.split("\n")[1].split() == ["0", "0.000", "0.250"]
+    assert "1,843,328.000" in text
+
+
 def test_auto_falls_back_to_sample_when_unreachable(clean_env, tmp_path):
     from course_utils.datasets.source import resolve_source
 

@@ -13,7 +13,9 @@ exercises, under each coding exercise's ``:::{exercise}`` (``:label: ex-NN-k``) 
 ``::::{solution} ex-NN-k`` block the ```` ```python ```` fence, from the checker's ``solution_text`` (the prose
 around the fence stays as written in the notebook). ``check`` fails, naming the notebook and the label, when a
 block or check cell differs from its checker, when a checker has no ``{exercise}`` with its label, or when a
-coding exercise (one with a code cell under it) has no checker.
+coding exercise (one with a code cell under it) has no checker. Each check cell is tagged ``remove-output``
+(:data:`CHECK_TAG`): the rendered book shows no verdict under an exercise nobody answered, while a learner in
+Colab still sees it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ SETUP_TAG = "colab-setup"
 SETUP_TAGS = [SETUP_TAG, "hide-cell"]
 #: Characters of code the book shows on a line (book/ruff.toml; course_utils.exercises.CODE_WIDTH).
 CODE_WIDTH = 76
+#: Myst-nb's tag that leaves a cell's output out of the rendered page; every check cell carries it.
+CHECK_TAG = "remove-output"
+#: A check cell's call of its checker (``ex.check("ex-10-2")``).
+CHECK_CALL = re.compile(r"^ex\.check\(\"ex-\d{2}-\d+\"\)$", re.MULTILINE)
 EXERCISES_HEADING = re.compile(r"^## Exercises[ \t]*$", re.MULTILINE)
 INTRO_START = "Each coding exercise has a checker"
 OPENING = re.compile(r"^(:{3,})\{(exercise|solution)\}[ \t]*(.*?)[ \t]*$")
@@ -353,6 +359,11 @@ def normalized(nb: dict, name: str = "") -> tuple[dict, list[str], list[str]]:
             first["source"] = setup_source()
             first["metadata"]["tags"] = list(SETUP_TAGS)
     changes, problems = sync_exercises(name, cells)
+    for cell in cells:
+        if cell["cell_type"] == "code" and CHECK_CALL.search(cell["source"]):
+            tags = cell["metadata"].get("tags", [])
+            if CHECK_TAG not in tags:
+                cell["metadata"]["tags"] = [*tags, CHECK_TAG]
     seen: set[str] = set()
     for cell in cells:  # ids are kept across edits; only a missing or repeated one gets a new, random id
         if not cell.get("id") or cell["id"] in seen:

@@ -1,4 +1,5 @@
-"""What every chapter calls first: :func:`banner` opens the run's session, prints it, seeds and styles the run.
+"""What every chapter calls first: :func:`banner` opens the run's session, prints it, seeds and styles the run,
+and sets how every table writes its numbers (:data:`FLOAT_FORMAT`, the one place: no "0.0" beside "0.00").
 
 The session it returns (:class:`course_utils.datasets.session.Session`) is the one object a chapter passes on.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 import os
 import textwrap
 
+import pandas as pd
+
 from course_utils.config.device import (
     quiet_retracing_notice,
     seed_everything,
@@ -16,6 +19,9 @@ from course_utils.config.paths import shown_path
 from course_utils.config.settings import Settings
 from course_utils.datasets.session import Session, open_session
 from course_utils.plots import style
+
+#: How a table writes a float: three decimals and thousands separators, in every column of every chapter.
+FLOAT_FORMAT = "{:,.3f}"
 
 #: Printed lines wrap at the width of the rendered page's code blocks.
 WIDTH = 76
@@ -63,6 +69,8 @@ def banner(settings: Settings | None = None) -> Session:
     quiet_retracing_notice()
     seed_everything(session.seed)
     style.use_style()
+    style.record_fonts_in_figures()  # the book's browser test reads each figure's smallest font
+    pd.set_option("display.float_format", FLOAT_FORMAT.format)
     if (
         os.environ.get("COURSE_CHECK_FIGURES") == "1"
     ):  # set by the tests: a figure without title or labels fails

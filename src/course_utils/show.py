@@ -1,13 +1,49 @@
-"""Showing the package's own code in a chapter, so the book teaches the code that actually runs."""
+"""Showing the package's own code in a chapter, so the book teaches the code that actually runs.
+
+A listing longer than :data:`FOLD_LINES` lines is folded behind a one-line summary (an HTML ``<details>``, which
+the book and Colab both open with a click), so a page is not buried under code the reader may skip.
+"""
 
 from __future__ import annotations
 
+import html
 import inspect
 from typing import Any
 
+#: A listing with more lines than this is folded (tests/book_reading.py checks every output against it).
+FOLD_LINES = 30
+
+
+class FoldedListing:
+    """Highlighted source code folded behind a summary line that names it and says how long it is."""
+
+    def __init__(self, text: str, name: str):
+        self.text = text
+        self.name = name
+
+    @property
+    def lines(self) -> int:
+        """How many lines the listing has."""
+        return len(self.text.rstrip("\n").splitlines())
+
+    def _repr_html_(self) -> str:
+        from IPython.display import (
+            Code,  # deferred: only notebooks have IPython (not a dependency)
+        )
+
+        code = Code(self.text, language="python")._repr_html_()
+        return (
+            f"<details><summary>Show the code of <code>{html.escape(self.name)}</code> "
+            f"({self.lines} lines)</summary>{code}</details>"
+        )
+
+    def __repr__(self) -> str:
+        return self.text
+
 
 def source(obj: Any) -> Any:
-    """The source of a package function or class, highlighted in a notebook (plain text elsewhere)."""
+    """The source of a package function or class, highlighted in a notebook (plain text elsewhere); folded
+    when longer than :data:`FOLD_LINES` lines."""
     text = inspect.getsource(obj)
     try:
         from IPython.display import (
@@ -15,4 +51,6 @@ def source(obj: Any) -> Any:
         )
     except ImportError:  # outside IPython: return the text itself
         return text
+    if len(text.rstrip("\n").splitlines()) > FOLD_LINES:
+        return FoldedListing(text, getattr(obj, "__qualname__", repr(obj)))
     return Code(text, language="python")

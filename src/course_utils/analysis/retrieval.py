@@ -24,7 +24,6 @@ import pandas as pd
 from course_utils.analysis.uncertainty import bootstrap_statistic
 from course_utils.config.study import SEED
 from course_utils.datasets import coverage
-from course_utils.datasets.coverage import print_warning
 from course_utils.datasets.prepare import read_coordinates
 from course_utils.labels import QUADRANTS, emotion_table, quadrant_of_point
 
@@ -307,8 +306,7 @@ def warn_small_gallery(
 ) -> list[str]:
     """Print :func:`gallery_warnings` (nothing when the gallery is large enough); returns them."""
     warnings = gallery_warnings(gallery, precision, k)
-    for line in warnings:
-        print_warning(line)
+    coverage.show_warnings(warnings)
     return warnings
 
 

@@ -4,11 +4,17 @@ WikiArt's image links of 2018 are largely dead today: a reader may get the annot
 only a few hundred images. So every chapter says early how many artworks it has per class and how many of them have
 an image (:func:`class_coverage` returns the counts, :func:`print_coverage` says them), and warns plainly where a
 number rests on too few images (:func:`few_images_warning` and :func:`split_warnings` return the warnings,
-:func:`warn_few_images` prints them). Analysis returns data; only ``print_coverage`` and ``warn_*`` print.
+:func:`warn_few_images` shows them). Analysis returns data; only ``print_coverage`` and ``warn_*`` print.
+
+In a notebook the warnings are shown, not printed (:func:`show_warnings`): the first time a chapter warns, as its
+one notice (an admonition titled :data:`NOTICE_TITLE` listing what rests on too few images, in HTML that Colab
+and the book both show); after that each warning is one quiet line, so a page does not read like an error log.
+Elsewhere (a script, the tests) they are printed as plain text, wrapped to the page.
 """
 
 from __future__ import annotations
 
+import html
 import textwrap
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -47,6 +53,17 @@ COVERAGE_HEADING = "artworks per class"
 
 #: How every warning of this module begins (tests look for it).
 WARNING = "WARNING (too few images)"
+
+
+#: The title of the notice a chapter shows once where its numbers rest on too few images.
+NOTICE_TITLE = "Too few images"
+
+
+#: How a warning after the chapter's notice begins: one quiet line.
+AGAIN = "Few images here too:"
+
+#: Whether this kernel (one chapter) has shown its notice.
+_notice_shown = False
 
 
 def coverage_counts(
@@ -207,11 +224,75 @@ def split_warnings(
 
 
 def print_warning(warning: str) -> None:
-    """Print a warning wrapped to the width of the rendered page, continuation lines indented."""
-    print(
-        textwrap.fill(
-            warning, WIDTH, subsequent_indent="    ", break_on_hyphens=False
+    """Show one warning (:func:`show_warnings`)."""
+    show_warnings([warning])
+
+
+def _plain(warning: str) -> str:
+    """A warning without its ``WARNING (too few images):`` opening, as a sentence."""
+    text = warning.removeprefix(WARNING).lstrip(": ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def notice_html(warnings: Sequence[str]) -> str:
+    """The chapter's notice: an admonition (the theme's classes, so the book styles it) listing the warnings."""
+    items = "".join(f"<li>{html.escape(_plain(w))}</li>" for w in warnings)
+    return (
+        '<div class="admonition warning">'
+        f'<p class="admonition-title"><strong>{NOTICE_TITLE}</strong></p>'
+        "<p>Some numbers in this chapter rest on too few images to mean much:</p>"
+        f"<ul>{items}</ul></div>"
+    )
+
+
+def again_html(warnings: Sequence[str]) -> str:
+    """A warning after the chapter's notice: one quiet line."""
+    text = " ".join(_plain(w) for w in warnings)
+    return f"<p><em>{AGAIN}</em> {html.escape(text)}</p>"
+
+
+def _notebook_display():
+    """IPython's ``display`` where a notebook kernel runs this code, else None."""
+    try:
+        from IPython import (
+            get_ipython,  # deferred: only notebooks have IPython (not a dependency)
         )
+        from IPython.display import (
+            display,  # deferred: only notebooks have IPython (not a dependency)
+        )
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return display if getattr(shell, "kernel", None) is not None else None
+
+
+def show_warnings(warnings: Sequence[str]) -> None:
+    """Show warnings: in a notebook the first ones as the chapter's notice, later ones as a quiet line (plain
+    text beside the HTML); elsewhere printed, wrapped to the width of the rendered page."""
+    global _notice_shown
+    warnings = [w for w in warnings if w]
+    if not warnings:
+        return
+    display = _notebook_display()
+    if display is None:
+        for warning in warnings:
+            print(
+                textwrap.fill(
+                    warning,
+                    WIDTH,
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
+            )
+        return
+    first = not _notice_shown
+    _notice_shown = True
+    plain = [_plain(w) for w in warnings]
+    text = (f"{NOTICE_TITLE}: " if first else f"{AGAIN} ") + " ".join(plain)
+    shown = notice_html(warnings) if first else again_html(warnings)
+    display(
+        {"text/html": shown, "text/plain": textwrap.fill(text, WIDTH)},
+        raw=True,
     )
 
 
@@ -224,8 +305,7 @@ def warn_few_images(
 ) -> list[str]:
     """Print the warnings of :func:`split_warnings` (where a score rests on too few images); returns them."""
     warnings = split_warnings(y, class_names, images, min_class, min_total)
-    for line in warnings:
-        print_warning(line)
+    show_warnings(warnings)
     return warnings
 
 
@@ -238,8 +318,7 @@ def warn_small_groups(
 ) -> str:
     """Print :func:`few_images_warning` for groups (styles, categories, labels …) when there is one; returns it."""
     warning = few_images_warning(counts, minimum, kind, images, plural)
-    if warning:
-        print_warning(warning)
+    show_warnings([warning])
     return warning
 
 
@@ -247,9 +326,10 @@ def coverage_statement(
     counts: pd.DataFrame,
     data_name: str = "this run's data",
     minimum: int = MIN_CLASS_IMAGES,
+    warn: bool = True,
 ) -> str:
-    """The coverage in plain words: annotated artworks, how many have an image, both per class, and a warning
-    for each class with fewer than ``minimum`` images."""
+    """The coverage in plain words: annotated artworks, how many have an image, both per class, and (``warn``)
+    a warning for each class with fewer than ``minimum`` images."""
     total, with_image = (
         int(counts["artworks"].sum()),
         int(counts["with an image"].sum()),
@@ -264,13 +344,18 @@ def coverage_statement(
         f"  {str(name):<{width}}{row['with an image']:>6,} / {row['artworks']:,}"
         for name, row in counts.iterrows()
     ]
-    classes = counts.drop(index=NO_CLASS, errors="ignore")["with an image"]
-    warning = few_images_warning(
-        classes.to_dict(), minimum, "class", "images"
-    )
-    if warning:
+    warning = class_warning(counts, minimum)
+    if warning and warn:
         lines.append(warning)
     return "\n".join(lines)
+
+
+def class_warning(
+    counts: pd.DataFrame, minimum: int = MIN_CLASS_IMAGES
+) -> str:
+    """The warning for the classes of a coverage table with fewer than ``minimum`` images ("" when none)."""
+    classes = counts.drop(index=NO_CLASS, errors="ignore")["with an image"]
+    return few_images_warning(classes.to_dict(), minimum, "class", "images")
 
 
 def data_label(source) -> str:
@@ -287,5 +372,6 @@ def print_coverage(
 ) -> pd.DataFrame:
     """Say how many artworks a data source has per class and how many of them have an image; returns the counts."""
     counts = class_coverage(source, scope, threshold)
-    print(coverage_statement(counts, data_label(source)))
+    print(coverage_statement(counts, data_label(source), warn=False))
+    show_warnings([class_warning(counts)])
     return counts

@@ -217,3 +217,138 @@ def dead_share(model, images: np.ndarray, layer_name: str) -> float:
     """The share of a ReLU layer's units that output 0 for every image given: "dead" units get no gradient at all."""
     out = outputs_of(model, images, layer_name)
     return float(np.mean((out.reshape(len(out), -1) <= 0).all(axis=0)))
+
+
+# --- the ideas, as data for the concept figures (plots/concept_plots.py) ------------------------------------
+
+#: The kind of each layer type, as the concept figures colour it.
+KINDS = {
+    "Conv2D": "convolution",
+    "MaxPooling2D": "pooling",
+    "AveragePooling2D": "pooling",
+    "Dense": "dense",
+    "Flatten": "flatten",
+    "Dropout": "dropout",
+    "Rescaling": "preprocessing",
+    "Sequential": "augmentation",
+}
+
+
+def _size(shape) -> int:
+    """How many numbers an output of this shape holds for one image."""
+    return int(np.prod([int(d) for d in tuple(shape)[1:]]))
+
+
+def describe_layer(layer) -> str:
+    """What a layer does, in a few words from its own settings (``3×3 convolution, 16 filters, relu``)."""
+    kind = type(layer).__name__
+    activation = getattr(getattr(layer, "activation", None), "__name__", "")
+    act = f", {activation}" if activation and activation != "linear" else ""
+    if kind == "Conv2D":
+        k = "×".join(str(int(d)) for d in layer.kernel_size)
+        return f"{k} convolution, {layer.filters} filters{act}"
+    if kind in ("MaxPooling2D", "AveragePooling2D"):
+        p = "×".join(str(int(d)) for d in layer.pool_size)
+        return (
+            f"{p} {'max' if kind.startswith('Max') else 'average'} pooling"
+        )
+    if kind == "Dense":
+        return f"dense, {layer.units} units{act}"
+    if kind == "Dropout":
+        return f"dropout {layer.rate:.0%} (training only)"
+    if kind == "Flatten":
+        return "flatten to one vector"
+    if kind == "Rescaling":
+        scale = float(layer.scale)
+        inverse = round(1 / scale) if scale else 0
+        factor = (
+            f"1/{inverse}"
+            if inverse and abs(inverse * scale - 1) < 1e-6
+            else f"{scale:g}"
+        )
+        return f"rescale pixels (× {factor})"
+    if getattr(layer, "layers", None):
+        inner = ", ".join(
+            type(sub).__name__.removeprefix("Random").lower()
+            for sub in layer.layers
+        )
+        return f"augmentation ({inner}; training only)"
+    return kind
+
+
+def layer_plan(model) -> pd.DataFrame:
+    """The model as a concept figure draws it: the input, then one row per layer with its kind, what it does
+    (from the layer's own settings), its output shape, how many numbers that is, and its parameters."""
+    rows = [
+        {
+            "layer": "input",
+            "kind": "input",
+            "what": "an RGB image",
+            "output shape": _shape(model.inputs[0].shape),
+            "values": _size(model.inputs[0].shape),
+            "parameters": 0,
+        }
+    ]
+    rows += [
+        {
+            "layer": layer.name,
+            "kind": KINDS.get(type(layer).__name__, "other"),
+            "what": describe_layer(layer),
+            "output shape": _shape(layer.output.shape),
+            "values": _size(layer.output.shape),
+            "parameters": layer_param_count(layer),
+        }
+        for layer in model.layers
+    ]
+    return pd.DataFrame(rows)
+
+
+def flatten_dense(model) -> dict:
+    """The step from the last feature maps to the first dense layer: the maps' shape, the flattened length,
+    the dense units, that layer's parameters (weights + biases) and their share of the model's."""
+    plan = layer_plan(model)
+    kinds = plan["kind"].tolist()
+    if "flatten" not in kinds:
+        raise ValueError(f"{model.name} has no Flatten layer")
+    at = kinds.index("flatten")
+    dense = next(
+        i for i in range(at + 1, len(plan)) if plan["kind"][i] == "dense"
+    )
+    maps = next(
+        i
+        for i in range(at - 1, -1, -1)
+        if plan["kind"][i] not in ("dropout",)
+    )
+    length = int(plan["values"][at])
+    units = int(plan["values"][dense])
+    params = int(plan["parameters"][dense])
+    if params != length * units + units:
+        raise RuntimeError(
+            f"{model.name}: the dense layer has {params} parameters, not {length} × {units} + {units}"
+        )
+    return {
+        "maps": plan["output shape"][maps],
+        "length": length,
+        "units": units,
+        "parameters": params,
+        "share": params / model.count_params(),
+        "model": model.name,
+    }
+
+
+def convolution_example(
+    size: int = 5, seed: int = SEED
+) -> dict[str, np.ndarray]:
+    """A small grid of pixel values, a 3×3 kernel (a vertical edge detector) and their convolution as Keras
+    computes it (``valid`` padding, no bias): what a convolution layer does, in numbers one can check by hand."""
+    grid = (
+        np.random.default_rng(seed)
+        .integers(0, 10, size=(size, size))
+        .astype("float32")
+    )
+    kernel = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype="float32")
+    conv = layers.Conv2D(1, 3, use_bias=False, padding="valid")
+    conv.build((1, size, size, 1))
+    conv.set_weights([kernel[:, :, None, None]])
+    out = np.asarray(conv(grid[None, :, :, None]))[0, :, :, 0]
+    return {"input": grid, "kernel": kernel, "output": out}

@@ -2,5 +2,6 @@
 
 ``style`` (the course's figure style and its check), ``figures`` (figures any chapter may need), and one module
 of figures per topic: ``label_plots``, ``metric_plots``, ``subjectivity_plots``, ``tuning_plots``,
-``throughput_plots`` and ``retrieval_plots``. Every figure has a title and labelled axes.
+``throughput_plots``, ``retrieval_plots``, ``saliency_plots``, ``error_plots``, ``ceiling_plots`` and ``concept_plots``
+(pictures of the ideas). Every figure has a title and labelled axes.
 """

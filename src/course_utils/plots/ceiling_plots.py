@@ -13,7 +13,7 @@ from typing import Mapping, Union
 import numpy as np
 
 from course_utils.analysis.ceiling import HUMAN, HumanCeiling, who
-from course_utils.plots.style import CEILING_LINE, PALETTE
+from course_utils.plots.style import CEILING_LINE, MIN_FONT_PT, PALETTE
 
 #: What a figure accepts as the ceiling.
 Ceiling = Union[HumanCeiling, Mapping[str, float], float, None]
@@ -79,7 +79,7 @@ def draw_ceiling(
         (value, span[1]) if vertical else (span[1], value),
         ha="left" if not vertical else "center",
         va="center" if not vertical else "bottom",
-        fontsize=8,
+        fontsize=MIN_FONT_PT,
         color=CEILING_LINE["color"],
     )
     return value

@@ -13,7 +13,13 @@ from PIL import Image
 
 from course_utils.labels import quadrant_of_point
 from course_utils.plots.ceiling_plots import Ceiling, draw_ceiling, who
-from course_utils.plots.style import PALETTE, QUADRANT_COLOURS, SEQUENTIAL
+from course_utils.plots.style import (
+    MAX_WIDTH_IN,
+    MIN_FONT_PT,
+    PALETTE,
+    QUADRANT_COLOURS,
+    SEQUENTIAL,
+)
 
 
 def image_grid(
@@ -36,10 +42,12 @@ def array_grid(
     size: float = 2.0,
     cmap: str | None = None,
 ):
-    """Show images given as arrays (RGB uint8, or one channel drawn with ``cmap``) in a grid, a caption under each."""
+    """Show images given as arrays (RGB uint8, or one channel drawn with ``cmap``) in a grid, a caption under each;
+    no wider than the book's column allows (``size`` shrinks to fit ``ncols`` pictures in MAX_WIDTH_IN)."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
     images, titles = list(images), list(titles)
+    size = min(size, MAX_WIDTH_IN / max(ncols, 1))
     nrows = max(1, -(-len(images) // ncols))
     fig, axes = plt.subplots(
         nrows,
@@ -51,7 +59,7 @@ def array_grid(
         ax.axis("off")
     for ax, image, text in zip(axes.flat, images, titles):
         ax.imshow(image, cmap=cmap)
-        ax.set_title(text, fontsize=9)
+        ax.set_title(text, fontsize=MIN_FONT_PT)
     if title:
         fig.suptitle(title)
     return fig
@@ -73,7 +81,7 @@ def heatmap(
     if ax is None:
         _, ax = plt.subplots(
             figsize=(
-                1.6 + 1.3 * frame.shape[1],
+                min(MAX_WIDTH_IN, 1.6 + 1.3 * frame.shape[1]),
                 0.8 + 0.32 * frame.shape[0],
             )
         )
@@ -100,7 +108,7 @@ def training_curves(
     the majority-class share (the accuracy of always giving the most frequent answer) as a grey line."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
-    fig, (acc, loss) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (acc, loss) = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 4.2))
     for colour, (label, h) in zip(PALETTE, histories.items()):
         for ax, key in ((acc, "accuracy"), (loss, "loss")):
             if key in h:
@@ -198,7 +206,7 @@ def va_predictions(
         xlabel="valence (unpleasant → pleasant)",
         ylabel="arousal (calm → aroused)",
     )
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=MIN_FONT_PT, loc="lower left")
     return fig
 
 
@@ -219,7 +227,10 @@ def grouped_bars(
     n_rows, n_cols = table.shape
     width = 0.8 / n_cols
     fig, ax = plt.subplots(
-        figsize=(max(6.0, 1.1 * n_rows * n_cols / 2 + 3), 4.4)
+        figsize=(
+            min(MAX_WIDTH_IN, max(6.0, 1.1 * n_rows * n_cols / 2 + 3)),
+            4.4,
+        )
     )
     for j, (column, colour) in enumerate(zip(table.columns, PALETTE)):
         x = np.arange(n_rows) + (j - (n_cols - 1) / 2) * width
@@ -230,7 +241,7 @@ def grouped_bars(
             color=colour,
             label=str(column),
         )
-        ax.bar_label(bars, fmt="%.2f", fontsize=8)
+        ax.bar_label(bars, fmt="%.2f", fontsize=MIN_FONT_PT)
     for i, row in enumerate(table.index):
         draw_ceiling(
             ax,
@@ -288,7 +299,7 @@ def activation_curves(table):
     """tanh and ReLU (left) and their slopes (right), from :func:`course_utils.models.architecture.activation_table`."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
-    fig, (values, slopes) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (values, slopes) = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 4.2))
     for colour, name in zip(PALETTE, ("tanh", "relu")):
         values.plot(table["x"], table[name], color=colour, label=name)
         slopes.plot(

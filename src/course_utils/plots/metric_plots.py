@@ -13,7 +13,7 @@ import pandas as pd
 
 from course_utils.analysis.metrics import confusion, short_name
 from course_utils.plots.ceiling_plots import Ceiling, draw_ceiling, who
-from course_utils.plots.style import PALETTE
+from course_utils.plots.style import MAX_WIDTH_IN, MIN_FONT_PT, PALETTE
 
 
 def _truth_and_prediction(item, y_pred=None, class_names=None):
@@ -69,7 +69,7 @@ def plot_confusion(
                 f"{value:.2f}" if normalize else f"{value:.0f}",
                 ha="center",
                 va="center",
-                fontsize=8,
+                fontsize=10,
                 color="black" if value > 0.6 * top else "white",
             )
     ticks = range(len(class_names))
@@ -99,15 +99,20 @@ def plot_confusions(
     items: Mapping[str, object],
     class_names: Sequence[str] | None = None,
     normalize: str | None = "true",
-    ncols: int = 3,
+    ncols: int = 2,
     title: str = "Confusion matrices",
 ):
-    """Several confusion matrices side by side (values: Runs or ``(y_true, y_pred)`` pairs), one panel each."""
+    """Several confusion matrices (values: Runs or ``(y_true, y_pred)`` pairs), one panel each, at most two side by
+    side: wider, the book's column would shrink their numbers past reading."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
+    ncols = max(1, min(ncols, 2, len(items)))
     nrows = -(-len(items) // ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(5.6 * ncols, 5.0 * nrows), squeeze=False
+        nrows,
+        ncols,
+        figsize=(MAX_WIDTH_IN if ncols > 1 else 5.6, 4.6 * nrows + 0.4),
+        squeeze=False,
     )
     for ax in axes.flat[len(items) :]:
         ax.axis("off")
@@ -162,7 +167,9 @@ def plot_comparison(
         else pd.Series(False, table.index)
     )
     bars = table[~is_baseline]
-    fig, ax = plt.subplots(figsize=(max(7.5, 1.3 * len(bars) + 5), 4.6))
+    fig, ax = plt.subplots(
+        figsize=(min(MAX_WIDTH_IN, max(7.5, 1.3 * len(bars) + 5)), 4.6)
+    )
     ax.bar(range(len(bars)), bars[metric], color=PALETTE[0])
     for i, value in enumerate(bars[metric]):
         ax.annotate(
@@ -193,7 +200,7 @@ def plot_comparison(
     ax.set_ylim(0, 1.12 * highest)
     if is_baseline.any() or top is not None:
         ax.legend(
-            fontsize=9,
+            fontsize=MIN_FONT_PT,
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
             title="baselines and human ceiling (lines)"
@@ -270,5 +277,7 @@ def plot_split_gap(
         + [t for t in tops if t is not None]
     )
     ax.set_ylim(0, 1.15 * max(top, 1e-9))
-    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(
+        fontsize=MIN_FONT_PT, loc="upper left", bbox_to_anchor=(1.01, 1.0)
+    )
     return fig

@@ -24,7 +24,7 @@ def show_results(
     k: int = 8,
     relevant: np.ndarray | None = None,
     title: str = "",
-    ncols: int = 9,
+    ncols: int = 5,
     query: int | None = None,
     shown: Collection[str] | None = None,
     query_from: Gallery | None = None,

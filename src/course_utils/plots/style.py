@@ -4,17 +4,27 @@
 (:data:`PALETTE`, one fixed colour per quadrant in :data:`QUADRANT_COLOURS`, ``viridis`` for sequential data).
 :func:`check_figure` lists a figure's house-style problems (no title, an axis without a label); under
 ``COURSE_CHECK_FIGURES=1`` (the tests) every notebook cell that leaves such a figure fails.
+
+The book shows a figure at most :data:`COLUMN_PX` wide, so a wide figure is shrunk and its text with it.
+:func:`record_fonts_in_figures` (the banner calls it) makes every figure's PNG carry its smallest font size
+(:data:`FONT_KEY`, :func:`with_font_record`), so the book's browser test can tell the size each figure's text is
+read at; :func:`smallest_font_pt` is that size in points.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import io
+import struct
 import sys
 import weakref
+import zlib
 
 import matplotlib
 from cycler import cycler
 from matplotlib._pylab_helpers import Gcf
+from matplotlib.figure import Figure
 
 #: Okabe–Ito, the colour-blind-safe palette (Okabe & Ito, 2008).
 PALETTE = (
@@ -49,6 +59,19 @@ CEILING_LINE = {
     "linewidth": 2.2,
     "alpha": 0.85,
 }
+
+#: Pixels the book's text column gives a figure at 1280 px (pydata-sphinx-theme's article, measured in Chromium).
+COLUMN_PX = 672
+
+#: The widest a figure is drawn, in inches at the figure's 100 dpi: shown in :data:`COLUMN_PX` it is shrunk at most
+#: 1.4 times, so text of 9 points (12.5 px drawn) is read at 9 px or more.
+MAX_WIDTH_IN = 9.0
+
+#: The smallest font a figure uses, in points.
+MIN_FONT_PT = 9
+
+#: The PNG text chunk in which a figure records its smallest font, in points (tests/book_reading.py reads it).
+FONT_KEY = "course:smallest-font-pt"
 
 _checked_figures: weakref.WeakSet = (
     weakref.WeakSet()
@@ -85,9 +108,112 @@ def figure_png(fig) -> bytes:
     import matplotlib.pyplot as plt  # deferred: pyplot picks a backend on import; the style must not force one
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
+    with fonts_drawn() as sizes:
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+    png = with_font_record(buffer.getvalue(), min(sizes, default=None))
     plt.close(fig)
-    return buffer.getvalue()
+    return png
+
+
+@contextlib.contextmanager
+def fonts_drawn():
+    """Collect the size, in points, of every piece of text drawn into a PNG while the block runs."""
+    from matplotlib.backends.backend_agg import (
+        RendererAgg,  # deferred: the Agg renderer draws every PNG
+    )
+
+    sizes: list[float] = []
+    original = RendererAgg.draw_text
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if str(s).strip():
+            sizes.append(float(prop.get_size_in_points()))
+        return original(self, gc, x, y, s, prop, angle, ismath, mtext)
+
+    RendererAgg.draw_text = draw_text
+    try:
+        yield sizes
+    finally:
+        RendererAgg.draw_text = original
+
+
+def smallest_font_pt(fig) -> float | None:
+    """The smallest font, in points, of the text a figure's PNG shows (None when it shows none)."""
+    with fonts_drawn() as sizes:
+        fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+    return min(sizes) if sizes else None
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and the CRC of type and data."""
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return (
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+    )
+
+
+def with_font_record(png: bytes, size: float | None) -> bytes:
+    """A PNG with a text chunk saying the smallest font it shows, in points (unchanged when it shows none)."""
+    end = (
+        png.rfind(b"IEND") - 4
+    )  # the IEND chunk starts with its 4-byte length
+    if size is None or end < 8:
+        return png
+    record = _png_chunk(
+        b"tEXt", FONT_KEY.encode("latin-1") + b"\0" + f"{size:g}".encode()
+    )
+    return png[:end] + record + png[end:]
+
+
+def _recording(draw):
+    """A PNG formatter that draws as ``draw`` does and adds the figure's font record (bytes or base64 text)."""
+
+    def png(fig):
+        with fonts_drawn() as sizes:
+            data = draw(fig)
+        size = min(sizes) if sizes else None
+        if isinstance(data, str):
+            raw = with_font_record(base64.b64decode(data), size)
+            return base64.b64encode(raw).decode("ascii")
+        return with_font_record(data, size) if data else data
+
+    png.records_fonts = True
+    return png
+
+
+def _record_fonts_now() -> None:
+    """Wrap IPython's PNG formatter of figures, once (the inline backend may register it again at any time)."""
+    from IPython import get_ipython  # deferred: only notebooks have IPython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        draw = formatter.lookup_by_type(Figure)
+    except KeyError:
+        return
+    if not getattr(draw, "records_fonts", False):
+        formatter.for_type(Figure, _recording(draw))
+
+
+def record_fonts_in_figures() -> bool:
+    """In IPython, make every figure's PNG say its smallest font (checked after each cell, before the inline
+    backend shows the figures); False outside IPython."""
+    try:
+        from IPython import (
+            get_ipython,  # deferred: only notebooks have IPython (not a dependency)
+        )
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    callbacks = shell.events.callbacks["post_execute"]
+    if _record_fonts_now not in callbacks:
+        callbacks.insert(0, _record_fonts_now)
+    _record_fonts_now()
+    return True
 
 
 def _title(ax) -> str:

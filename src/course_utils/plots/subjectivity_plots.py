@@ -25,7 +25,7 @@ from course_utils.data.schema import EMOTIONS
 from course_utils.labels import CLASS_NAMES
 from course_utils.plots.ceiling_plots import Ceiling, draw_ceiling
 from course_utils.plots.metric_plots import plot_confusions
-from course_utils.plots.style import PALETTE
+from course_utils.plots.style import MAX_WIDTH_IN, MIN_FONT_PT, PALETTE
 
 
 def plot_reliability(
@@ -37,7 +37,7 @@ def plot_reliability(
     fig, axes = plt.subplots(
         1,
         len(tables),
-        figsize=(5.2 * len(tables), 4.6),
+        figsize=(min(MAX_WIDTH_IN, 5.2 * len(tables)), 4.6),
         sharey=True,
         squeeze=False,
     )
@@ -67,7 +67,7 @@ def plot_reliability(
                 min(row["accuracy"] + 0.02, 0.97),
                 f"{int(row['n'])}",
                 ha="center",
-                fontsize=8,
+                fontsize=MIN_FONT_PT,
             )
         ax.set(
             xlim=(0, 1),
@@ -95,7 +95,7 @@ def plot_group_accuracy(
     fig, axes = plt.subplots(
         1,
         len(tables),
-        figsize=(5.5 * len(tables), 4.6),
+        figsize=(min(MAX_WIDTH_IN, 5.5 * len(tables)), 4.6),
         sharey=True,
         squeeze=False,
     )
@@ -246,7 +246,7 @@ def plot_scope_agreement(
     """Per emotion, Cohen's kappa of presence between the reference scope and each other scope (one bar each)."""
     import matplotlib.pyplot as plt  # deferred: only drawing pays for importing pyplot
 
-    fig, ax = plt.subplots(figsize=(11, 4.6))
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH_IN, 4.6))
     x = np.arange(len(EMOTIONS))
     width = 0.8 / max(len(tables), 1)
     for i, (colour, (name, table)) in enumerate(
@@ -282,7 +282,7 @@ def plot_rating_by_class(
     present = set().union(*(set(c.dropna()) for c in classes.values()))
     order = [c for c in CLASS_NAMES if c in present]
     width = 0.8 / len(classes)
-    fig, ax = plt.subplots(figsize=(11, 4.8))
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH_IN, 4.8))
     for i, (colour, (name, labelled)) in enumerate(
         zip(PALETTE, classes.items())
     ):
