@@ -31,6 +31,13 @@ def output_text(cell) -> str:
     return "\n".join(parts)
 
 
+def warned(text: str) -> bool:
+    """Whether an output holds a too-few-images warning: printed (outside a notebook), the chapter's notice, or
+    a later quiet line (``coverage.show_warnings``)."""
+    marks = (coverage.WARNING, f"{coverage.NOTICE_TITLE}: ", coverage.AGAIN)
+    return any(mark in text for mark in marks)
+
+
 def statement_problems(nb, name: str, warnings: bool) -> list[str]:
     """What an executed chapter fails to say: its coverage statement early (within two code cells of its first
     data call), and, when ``warnings``, a too-few-images warning after it."""
@@ -48,6 +55,6 @@ def statement_problems(nb, name: str, warnings: bool) -> list[str]:
             f"{name} says its artworks per class only in cell {said[0]}, long after loading its data "
             f"(cell {loads})"
         )
-    if warnings and not [i for i, text in enumerate(texts) if coverage.WARNING in text and i > said[0]]:
+    if warnings and not [i for i, text in enumerate(texts) if warned(text) and i > said[0]]:
         problems.append(f"{name} computes numbers from few images but never warns that they rest on too few")
     return problems

@@ -21,7 +21,7 @@ from course_utils.datasets.localserver import sample_server, write_standin_lexic
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import bookexec  # noqa: E402
-from test_link_rot import output_text  # noqa: E402
+from chapter_statements import output_text  # noqa: E402
 
 CHAPTER = ROOT / "book" / "03_reisenzein_mood_model.ipynb"
 

@@ -1,8 +1,8 @@
 """What a reader meets on a built book, counted: the browser test's reading checks (tests/book_reading.py) run on
 every page of an HTML folder, their problems counted by kind, and axe-core's violations counted by impact.
 
-    .venv/bin/python benchmarks/book_reading.py _build/test-book/_build/html
-    .venv/bin/python benchmarks/book_reading.py HTML --toc _toc.yml --screenshots docs/screenshots \\
+    .venv/bin/python benchmarks/reader_counts.py _build/test-book/_build/html
+    .venv/bin/python benchmarks/reader_counts.py HTML --toc _toc.yml --screenshots docs/screenshots \\
         --shots book/05_original_cnn book/10_evaluating_honestly book/18_looking_inside
 
 Run it on a build before and after a change to the book's look (tests/test_book.py builds one into
