@@ -154,7 +154,8 @@ def checker_output_problems(driver, page: str) -> list[str]:
         driver,
         "const verdict = new RegExp(arguments[0], 'm');"
         "return [...document.querySelectorAll('main .cell_output')].map(o => o.textContent)"
-        ".filter(t => verdict.test(t)).map(t => t.trim().split('\\n')[0]);",
+        ".filter(t => verdict.test(t))"
+        ".map(t => t.split('\\n').find(line => verdict.test(line)).trim());",
         VERDICT.pattern,
     )
     return [f"{page}: a checker's verdict is printed: {line[:60]!r}" for line in verdicts]
