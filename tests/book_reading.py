@@ -100,7 +100,7 @@ def output_width_problems(driver, page: str) -> list[str]:
         const scrolls = (el) => el.scrollWidth > el.clientWidth + 1
           && ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
         return [...document.querySelectorAll('main .cell_output')]
-          .filter(o => o.offsetParent !== null)
+          .filter(o => o.offsetParent !== null && !o.closest('details:not([open])'))
           .map(o => [o, ...o.querySelectorAll('*')].find(e => e.offsetParent !== null && scrolls(e)))
           .filter(e => e)
           .map(e => e.innerText.split('\\n').reduce((a, b) => a.length >= b.length ? a : b));
