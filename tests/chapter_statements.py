@@ -48,6 +48,9 @@ def statement_problems(nb, name: str, warnings: bool) -> list[str]:
             f"{name} says its artworks per class only in cell {said[0]}, long after loading its data "
             f"(cell {loads})"
         )
-    if warnings and not [i for i, text in enumerate(texts) if coverage.WARNING in text and i > said[0]]:
+    # printed outside a notebook: WARNING (too few images) …; in one: the notice, then "Few images here too:"
+    marks = (coverage.WARNING, f"{coverage.NOTICE_TITLE}:", coverage.AGAIN)
+    warned = [i for i, text in enumerate(texts) if any(m in text for m in marks) and i > said[0]]
+    if warnings and not warned:
         problems.append(f"{name} computes numbers from few images but never warns that they rest on too few")
     return problems
