@@ -65,7 +65,12 @@ TARGETS = {
     ),
     "metrics": Target(
         "course_utils/analysis/metrics.py",
-        ("tests/test_evaluation.py", "tests/test_uncertainty.py", "tests/test_ceiling.py"),
+        (
+            "tests/test_evaluation.py",
+            "tests/test_uncertainty.py",
+            "tests/test_ceiling.py",
+            "tests/test_mutation_kills_metrics.py",
+        ),
     ),
     "uncertainty": Target("course_utils/analysis/uncertainty.py", ("tests/test_uncertainty.py",)),
     "saliency": Target("course_utils/analysis/saliency.py", ("tests/test_saliency.py",)),
