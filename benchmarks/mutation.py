@@ -61,7 +61,13 @@ class Target:
 #: where the module allows: a mutant's tests run in a forked process, once per mutant).
 TARGETS = {
     "labels": Target(
-        "course_utils/labels.py", ("tests/test_labels.py", "tests/test_lexicon.py", "tests/test_label_edges.py")
+        "course_utils/labels.py",
+        (
+            "tests/test_labels.py",
+            "tests/test_lexicon.py",
+            "tests/test_label_edges.py",
+            "tests/test_mutation_kills_labels.py",
+        ),
     ),
     "metrics": Target(
         "course_utils/analysis/metrics.py",
