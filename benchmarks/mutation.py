@@ -99,7 +99,10 @@ TARGETS = {
             "load_grouped_split",
         ),
     ),
-    "fetch": Target("course_utils/data/fetch.py", ("tests/test_download.py", "tests/test_archive.py")),
+    "fetch": Target(
+        "course_utils/data/fetch.py",
+        ("tests/test_download.py", "tests/test_archive.py", "tests/test_mutation_kills_fetch.py"),
+    ),
     "archive": Target(
         "course_utils/data/archive.py",
         ("tests/test_archive.py", "tests/test_readme.py", "tests/test_archive_copies.py"),
