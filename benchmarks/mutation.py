@@ -105,7 +105,7 @@ TARGETS = {
     ),
     "archive": Target(
         "course_utils/data/archive.py",
-        ("tests/test_archive.py", "tests/test_readme.py", "tests/test_archive_copies.py"),
+        ("tests/test_archive.py", "tests/test_readme.py"),  # not test_archive_copies.py: it runs a chapter
     ),
     "exercises": Target(
         "course_utils/exercises/__init__.py",
@@ -257,8 +257,8 @@ def statuses(work: Path, target: Target) -> dict[str, str]:
 
 
 def prepare(work: Path, target: Target, again: bool = False) -> None:
-    """A copy of what the tests need (src/, tests/, conftest.py) with mutmut's settings for this target: fresh,
-    or (``again``) the last run's copy with today's tests, refused when the module changed since."""
+    """A copy of what the tests need (src/, tests/, tools/, book/, conftest.py) with mutmut's settings for this
+    target: fresh, or (``again``) the last run's copy with today's tests, refused when the module changed since."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     if again:
         copied = work / "src" / target.path
@@ -269,12 +269,13 @@ def prepare(work: Path, target: Target, again: bool = False) -> None:
             shutil.rmtree(work)
         work.mkdir(parents=True)
         shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
-    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore, dirs_exist_ok=True)
+    for folder in ("tests", "tools", "book"):  # tests import tools/ (nbtool, bookexec) and read the chapters
+        shutil.copytree(ROOT / folder, work / folder, ignore=ignore, dirs_exist_ok=True)
     shutil.copy2(ROOT / "conftest.py", work / "conftest.py")
     settings = {
         "source_paths": ["src"],
         "only_mutate": [f"src/{target.path}"],
-        "also_copy": ["conftest.py"],
+        "also_copy": ["conftest.py", "tools", "book"],
         "pytest_add_cli_args_test_selection": list(target.tests),
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
         "use_git_change_detection": False,
