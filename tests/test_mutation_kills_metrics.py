@@ -169,3 +169,15 @@ def test_confusion_counts_are_floats_and_an_empty_row_is_nan_without_a_warning()
         warnings.simplefilter("error")
         shares = ev.confusion([0, 0], [0, 1], 2)
     assert shares[0].tolist() == [0.5, 0.5] and np.isnan(shares[1]).all()
+
+
+def test_majority_gap_edges_messages_and_names():
+    assert ev.differs_from_majority([1, 1], [0, 0, 1], margin=1.0)  # every answer differs: a margin of 1 is met
+    with pytest.raises(ValueError, match=exactly("margin must lie in (0, 1], got 1.5")):
+        ev.differs_from_majority([1], [0], margin=1.5)
+    with pytest.raises(ValueError, match=exactly("majority_gap needs at least one prediction; got none")):
+        ev.majority_gap([], [0])
+    with pytest.raises(ValueError, match=exactly("majority_gaps needs at least one model; got none")):
+        ev.majority_gaps({}, [0])
+    gaps = ev.majority_gaps({"m": [0, 1]}, [0])
+    assert gaps.name == "share of predictions not the majority class" and gaps["m"] == 0.5
