@@ -109,7 +109,7 @@ TARGETS = {
     ),
     "exercises": Target(
         "course_utils/exercises/__init__.py",
-        ("tests/test_exercises.py",),
+        ("tests/test_exercises.py", "tests/test_mutation_kills_exercises.py"),
         functions=(
             "Exercise.evaluate",
             "Exercise.check",
