@@ -163,8 +163,11 @@ class Fetcher:
     ) -> T:
         """Request ``url`` and ``consume`` the answer, asking again on transient failures."""
         policy = self.policy
-        try:  # urlsplit refuses a malformed URL (e.g. "http://x]") as Request would
-            scheme = urllib.parse.urlsplit(url).scheme
+        try:  # urlsplit refuses a malformed URL (e.g. "http://x]"), as Request does
+            if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+                raise FetchError(  # never file://, ftp://, …
+                    f"not an http(s) URL: {url!r}", permanent=True
+                )
             request = urllib.request.Request(
                 url, headers={"User-Agent": policy.user_agent}
             )
@@ -172,8 +175,6 @@ class Fetcher:
             raise FetchError(
                 f"not a valid URL ({err})", permanent=True
             ) from None
-        if scheme not in ("http", "https"):  # never file://, ftp://, …
-            raise FetchError(f"not an http(s) URL: {url!r}", permanent=True)
         last, status = "", None
         for attempt in range(policy.retries + 1):
             if self.cancelled.is_set():
