@@ -105,7 +105,11 @@ TARGETS = {
     ),
     "archive": Target(
         "course_utils/data/archive.py",
-        ("tests/test_archive.py", "tests/test_readme.py"),  # not test_archive_copies.py: it runs a chapter
+        (
+            "tests/test_archive.py",
+            "tests/test_readme.py",
+            "tests/test_mutation_kills_archive.py",
+        ),  # not test_archive_copies.py: it runs a chapter
     ),
     "exercises": Target(
         "course_utils/exercises/__init__.py",
