@@ -39,6 +39,8 @@ from common import ROOT, load, markdown
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.txt"
 WORK = ROOT / "_build" / "mutation"
 TARGET_SCORE = 0.90
+#: Files at the root the tests read (tools/nbtool.py reads the requirements and the book's configuration).
+COPIED_FILES = ("conftest.py", "requirements.txt", "_config.yml", "_toc.yml")
 
 
 @dataclass(frozen=True)
@@ -275,11 +277,12 @@ def prepare(work: Path, target: Target, again: bool = False) -> None:
         shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
     for folder in ("tests", "tools", "book"):  # tests import tools/ (nbtool, bookexec) and read the chapters
         shutil.copytree(ROOT / folder, work / folder, ignore=ignore, dirs_exist_ok=True)
-    shutil.copy2(ROOT / "conftest.py", work / "conftest.py")
+    for name in COPIED_FILES:
+        shutil.copy2(ROOT / name, work / name)
     settings = {
         "source_paths": ["src"],
         "only_mutate": [f"src/{target.path}"],
-        "also_copy": ["conftest.py", "tools", "book"],
+        "also_copy": [*COPIED_FILES, "tools", "book"],
         "pytest_add_cli_args_test_selection": list(target.tests),
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
         "use_git_change_detection": False,
