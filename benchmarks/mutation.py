@@ -39,6 +39,8 @@ from common import ROOT, load, markdown
 EQUIVALENT_FILE = ROOT / "benchmarks" / "mutation_equivalent.txt"
 WORK = ROOT / "_build" / "mutation"
 TARGET_SCORE = 0.90
+#: Files at the root the tests read (tools/nbtool.py reads the requirements and the book's configuration).
+COPIED_FILES = ("conftest.py", "requirements.txt", "_config.yml", "_toc.yml")
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,22 @@ class Target:
 #: where the module allows: a mutant's tests run in a forked process, once per mutant).
 TARGETS = {
     "labels": Target(
-        "course_utils/labels.py", ("tests/test_labels.py", "tests/test_lexicon.py", "tests/test_label_edges.py")
+        "course_utils/labels.py",
+        (
+            "tests/test_labels.py",
+            "tests/test_lexicon.py",
+            "tests/test_label_edges.py",
+            "tests/test_mutation_kills_labels.py",
+        ),
     ),
     "metrics": Target(
         "course_utils/analysis/metrics.py",
-        ("tests/test_evaluation.py", "tests/test_uncertainty.py", "tests/test_ceiling.py"),
+        (
+            "tests/test_evaluation.py",
+            "tests/test_uncertainty.py",
+            "tests/test_ceiling.py",
+            "tests/test_mutation_kills_metrics.py",
+        ),
     ),
     "uncertainty": Target("course_utils/analysis/uncertainty.py", ("tests/test_uncertainty.py",)),
     "saliency": Target("course_utils/analysis/saliency.py", ("tests/test_saliency.py",)),
@@ -88,14 +101,21 @@ TARGETS = {
             "load_grouped_split",
         ),
     ),
-    "fetch": Target("course_utils/data/fetch.py", ("tests/test_download.py", "tests/test_archive.py")),
+    "fetch": Target(
+        "course_utils/data/fetch.py",
+        ("tests/test_download.py", "tests/test_archive.py", "tests/test_mutation_kills_fetch.py"),
+    ),
     "archive": Target(
         "course_utils/data/archive.py",
-        ("tests/test_archive.py", "tests/test_readme.py", "tests/test_archive_copies.py"),
+        (
+            "tests/test_archive.py",
+            "tests/test_readme.py",
+            "tests/test_mutation_kills_archive.py",
+        ),  # not test_archive_copies.py: it runs a chapter
     ),
     "exercises": Target(
         "course_utils/exercises/__init__.py",
-        ("tests/test_exercises.py",),
+        ("tests/test_exercises.py", "tests/test_mutation_kills_exercises.py"),
         functions=(
             "Exercise.evaluate",
             "Exercise.check",
@@ -243,8 +263,8 @@ def statuses(work: Path, target: Target) -> dict[str, str]:
 
 
 def prepare(work: Path, target: Target, again: bool = False) -> None:
-    """A copy of what the tests need (src/, tests/, conftest.py) with mutmut's settings for this target: fresh,
-    or (``again``) the last run's copy with today's tests, refused when the module changed since."""
+    """A copy of what the tests need (src/, tests/, tools/, book/, conftest.py) with mutmut's settings for this
+    target: fresh, or (``again``) the last run's copy with today's tests, refused when the module changed since."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     if again:
         copied = work / "src" / target.path
@@ -255,12 +275,14 @@ def prepare(work: Path, target: Target, again: bool = False) -> None:
             shutil.rmtree(work)
         work.mkdir(parents=True)
         shutil.copytree(ROOT / "src", work / "src", ignore=ignore)
-    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore, dirs_exist_ok=True)
-    shutil.copy2(ROOT / "conftest.py", work / "conftest.py")
+    for folder in ("tests", "tools", "book"):  # tests import tools/ (nbtool, bookexec) and read the chapters
+        shutil.copytree(ROOT / folder, work / folder, ignore=ignore, dirs_exist_ok=True)
+    for name in COPIED_FILES:
+        shutil.copy2(ROOT / name, work / name)
     settings = {
         "source_paths": ["src"],
         "only_mutate": [f"src/{target.path}"],
-        "also_copy": ["conftest.py"],
+        "also_copy": [*COPIED_FILES, "tools", "book"],
         "pytest_add_cli_args_test_selection": list(target.tests),
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
         "use_git_change_detection": False,

@@ -163,12 +163,11 @@ class Fetcher:
     ) -> T:
         """Request ``url`` and ``consume`` the answer, asking again on transient failures."""
         policy = self.policy
-        if urllib.parse.urlsplit(url).scheme not in (
-            "http",
-            "https",
-        ):  # never file://, ftp://, …
-            raise FetchError(f"not an http(s) URL: {url!r}", permanent=True)
-        try:
+        try:  # urlsplit refuses a malformed URL (e.g. "http://x]"), as Request does
+            if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+                raise FetchError(  # never file://, ftp://, …
+                    f"not an http(s) URL: {url!r}", permanent=True
+                )
             request = urllib.request.Request(
                 url, headers={"User-Agent": policy.user_agent}
             )
