@@ -62,6 +62,8 @@ def count(html: Path, pages: list[str], shots: list[str], screenshots: Path | No
                 notebook = br.chapter_number(page) is not None
                 found = br.reading_problems(driver, base_url, html, page, notebook)
                 found = [p for p in found if "accessibility" not in p]
+                br.viewport(driver, br.DESKTOP)  # axe on the page as loaded, as the browser test runs it
+                driver.get(f"{base_url}/{page}.html")
                 for violation in br.axe_violations(driver):
                     impacts[violation["impact"]] += 1
                 if notebook:

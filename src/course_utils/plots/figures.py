@@ -7,6 +7,8 @@ Each function draws one figure with a title and labelled axes and returns it; co
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
@@ -59,10 +61,19 @@ def array_grid(
         ax.axis("off")
     for ax, image, text in zip(axes.flat, images, titles):
         ax.imshow(image, cmap=cmap)
-        ax.set_title(text, fontsize=MIN_FONT_PT)
-    if title:
-        fig.suptitle(title)
+        ax.set_title(wrapped(text, 13 * size), fontsize=MIN_FONT_PT)
+    if title:  # wrapped to the grid: a longer line widens the saved figure
+        fig.suptitle(wrapped(title, 10 * size * ncols))
     return fig
+
+
+def wrapped(text: str, chars: float) -> str:
+    """Each line of ``text`` wrapped at about ``chars`` characters (at least 12), so it fits its picture."""
+    width = max(12, int(chars))
+    return "\n".join(
+        textwrap.fill(line, width, break_on_hyphens=False) or line
+        for line in str(text).split("\n")
+    )
 
 
 def heatmap(

@@ -277,7 +277,10 @@ def plot_split_gap(
         + [t for t in tops if t is not None]
     )
     ax.set_ylim(0, 1.15 * max(top, 1e-9))
-    ax.legend(
-        fontsize=MIN_FONT_PT, loc="upper left", bbox_to_anchor=(1.01, 1.0)
+    ax.legend(  # under the plot: beside it, it widened the figure past the column
+        fontsize=MIN_FONT_PT,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=3,
     )
     return fig
