@@ -202,6 +202,15 @@ def _record_fonts_now() -> None:
 def record_fonts_in_figures() -> bool:
     """In IPython, make every figure's PNG say its smallest font (checked after each cell, before the inline
     backend shows the figures); False outside IPython."""
+    if not _before_inline_flush(_record_fonts_now):
+        return False
+    _record_fonts_now()
+    return True
+
+
+def _before_inline_flush(callback) -> bool:
+    """Run ``callback`` after each IPython cell, before the inline backend's flush shows and closes the figures;
+    False outside IPython."""
     try:
         from IPython import (
             get_ipython,  # deferred: only notebooks have IPython (not a dependency)
@@ -212,9 +221,8 @@ def record_fonts_in_figures() -> bool:
     if shell is None:
         return False
     callbacks = shell.events.callbacks["post_execute"]
-    if _record_fonts_now not in callbacks:
-        callbacks.insert(0, _record_fonts_now)
-    _record_fonts_now()
+    if callback not in callbacks:
+        callbacks.insert(0, callback)  # first: the flush closes the figures
     return True
 
 
@@ -304,18 +312,4 @@ def check_open_figures() -> None:
 
 def check_figures_after_each_cell() -> bool:
     """In IPython, check the figures after each cell (before the inline backend shows and closes them)."""
-    try:
-        from IPython import (
-            get_ipython,  # deferred: only notebooks have IPython (not a dependency)
-        )
-    except ImportError:
-        return False
-    shell = get_ipython()
-    if shell is None:
-        return False
-    callbacks = shell.events.callbacks["post_execute"]
-    if check_open_figures not in callbacks:
-        callbacks.insert(
-            0, check_open_figures
-        )  # first: the inline backend's flush closes the figures
-    return True
+    return _before_inline_flush(check_open_figures)
