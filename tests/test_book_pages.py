@@ -104,3 +104,31 @@ def test_long_listings_are_folded_behind_a_summary():
     assert html.startswith("<details><summary>Show the code of <code>sync_exercises</code>")
     assert f"({long.lines} lines)</summary>" in html and html.endswith("</details>")
     assert repr(long) == long.text
+
+
+@pytest.fixture
+def shell():
+    """An IPython shell to display into, as in a notebook's kernel (cleared after, for the other tests)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    yield InteractiveShell.instance()
+    InteractiveShell.clear_instance()
+
+
+def test_glue_hands_the_prose_its_numbers_and_lists_them_where_myst_nb_is_absent(shell, monkeypatch):
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as book:
+        show.glue(gain=0.1234, interval="[+0.065, +0.172]")
+    glued = {out.metadata["scrapbook"]["name"]: out.data for out in book.outputs}
+    assert set(glued) == {"gain", "interval"}
+    assert glued["gain"]["application/papermill.record/text/plain"] == "0.1234"
+    assert glued["interval"]["application/papermill.record/text/markdown"] == "[+0.065, +0.172]"
+    assert not any(key.startswith("text/") for data in glued.values() for key in data), "shown, not glued"
+
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # Colab: no myst-nb
+    with capture_output() as colab:
+        show.glue(gain=0.1234, interval="[+0.065, +0.172]")
+    (listing,) = colab.outputs
+    assert "`gain`: 0.123" in listing.data["text/markdown"]
+    assert "`interval`: [+0.065, +0.172]" in listing.data["text/markdown"]

@@ -54,3 +54,35 @@ def source(obj: Any) -> Any:
     if len(text.rstrip("\n").splitlines()) > FOLD_LINES:
         return FoldedListing(text, getattr(obj, "__qualname__", repr(obj)))
     return Code(text, language="python")
+
+
+def _as_text(value: Any) -> str:
+    """A glued value as the prose shows it (floats with three decimals, strings as they are)."""
+    return f"{value:,.3f}" if isinstance(value, float) else str(value)
+
+
+def glue(**values: Any) -> None:
+    """Hand the chapter's prose the numbers it quotes (myst-nb glue keys, read by ``{glue:text}`` and
+    ``{glue:md}`` in the Markdown cells); where myst-nb is absent (Colab) list them, so the reader sees them."""
+    from IPython.display import (  # deferred: only notebooks have IPython (not a dependency)
+        Markdown,
+        display,
+    )
+
+    try:
+        from myst_nb import (
+            glue as book_glue,  # deferred: only the book's environment has myst-nb
+        )
+    except ImportError:
+        rows = "\n".join(
+            f"- `{name}`: {_as_text(value)}"
+            for name, value in values.items()
+        )
+        display(Markdown(f"Numbers the text below quotes:\n\n{rows}"))
+        return
+    for name, value in values.items():
+        book_glue(
+            name,
+            Markdown(value) if isinstance(value, str) else value,
+            display=False,
+        )
