@@ -270,3 +270,47 @@ def test_the_book_build_profile_is_the_one_the_chapters_name():
         assert "`quick` (the book's build)" in markdown_text(number) or "build runs the `quick` profile" in (
             markdown_text(number)
         ), f"chapter {number} does not name the build's profile, `quick`"
+
+
+#: Chapters that report a result (a score, a comparison, an agreement, a speed-up): their prose quotes it.
+RESULT_CHAPTERS = [nb for nb in NOTEBOOKS if 5 <= int(nb.stem[:2]) <= 18]
+GLUE_ROLE = re.compile(r"\{glue(?::(?:text|md|any))?\}`([^`:]+)")
+
+
+def glued_in_code(cells: list[dict]) -> set[str]:
+    """The keys a chapter's code cells glue with ``show.glue(key=...)``."""
+    keys = set()
+    for cell in cells:
+        if cell["cell_type"] != "code":
+            continue
+        source = "\n".join(
+            line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "glue":
+                keys |= {kw.arg for kw in node.keywords if kw.arg}
+    return keys
+
+
+def quoted_in_prose(cells: list[dict]) -> list[str]:
+    """The glue keys a chapter's Markdown cells quote (``{glue:text}`key:.3f```, ``{glue:md}`key```)."""
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return GLUE_ROLE.findall(text)
+
+
+@pytest.mark.parametrize("path", RESULT_CHAPTERS, ids=lambda p: p.name)
+def test_every_chapter_that_reports_a_result_quotes_its_numbers_in_the_prose(path):
+    cells = json.loads(path.read_text())["cells"]
+    quoted, glued = quoted_in_prose(cells), glued_in_code(cells)
+    assert quoted, f"{path.name}: no number of the chapter's results is glued into its prose (show.glue)"
+    assert not set(quoted) - glued, f"{path.name}: the prose quotes keys no cell glues: {set(quoted) - glued}"
+    assert not glued - set(quoted), f"{path.name}: glued but never quoted: {glued - set(quoted)}"
+
+
+def test_the_glue_check_reads_roles_and_calls():
+    cells = [
+        {"cell_type": "code", "source": ["%%time\n", "show.glue(gain=g, ci=f'{lo}')\n", "glue(n=3)"]},
+        {"cell_type": "markdown", "source": ["A gain of {glue:text}`gain:+.3f` {glue:md}`ci` over {glue}`n`."]},
+    ]
+    assert glued_in_code(cells) == {"gain", "ci", "n"}
+    assert quoted_in_prose(cells) == ["gain", "ci", "n"]
