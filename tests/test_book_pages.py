@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pybtex.database import parse_string
 
@@ -119,9 +120,10 @@ def test_glue_hands_the_prose_its_numbers_and_lists_them_where_myst_nb_is_absent
     from IPython.utils.capture import capture_output
 
     with capture_output() as book:
-        show.glue(gain=0.1234, interval="[+0.065, +0.172]")
+        show.glue(gain=np.float64(0.1234), interval="[+0.065, +0.172]", n=np.int64(1843328))
     glued = {out.metadata["scrapbook"]["name"]: out.data for out in book.outputs}
-    assert set(glued) == {"gain", "interval"}
+    assert set(glued) == {"gain", "interval", "n"}
+    assert glued["n"]["application/papermill.record/text/plain"] == "1843328"
     assert glued["gain"]["application/papermill.record/text/plain"] == "0.1234"
     assert glued["interval"]["application/papermill.record/text/markdown"] == "[+0.065, +0.172]"
     assert not any(key.startswith("text/") for data in glued.values() for key in data), "shown, not glued"

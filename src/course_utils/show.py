@@ -61,6 +61,15 @@ def _as_text(value: Any) -> str:
     return f"{value:,.3f}" if isinstance(value, float) else str(value)
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as Python's own number: its repr (``np.float64(0.1)``) is not a number to the book."""
+    return (
+        value.item()
+        if hasattr(value, "item") and not isinstance(value, str)
+        else value
+    )
+
+
 def glue(**values: Any) -> None:
     """Hand the chapter's prose the numbers it quotes (myst-nb glue keys, read by ``{glue:text}`` and
     ``{glue:md}`` in the Markdown cells); where myst-nb is absent (Colab) list them, so the reader sees them."""
@@ -69,6 +78,7 @@ def glue(**values: Any) -> None:
         display,
     )
 
+    values = {name: _plain(value) for name, value in values.items()}
     try:
         from myst_nb import (
             glue as book_glue,  # deferred: only the book's environment has myst-nb
