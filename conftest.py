@@ -113,19 +113,25 @@ def solution_items(last):
     return items
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects: every chapter item is ``slow`` (tools/test.sh)
 def pytest_collection_modifyitems(session, config, items):
     """After each chapter's last cell that nbval collected, the chapter's solutions (see the docstring) and then
-    the check of its coverage statement (same file: same xdist worker); a chapter is named like ``05_name.ipynb``."""
+    the check of its coverage statement (same file: same xdist worker); a chapter is named like ``05_name.ipynb``.
+    Every item of a chapter is marked ``slow``: it executes in a kernel."""
     result = []
     for index, item in enumerate(items):
+        if _is_notebook_cell(item):
+            item.add_marker(pytest.mark.slow)
         result.append(item)
         following = items[index + 1] if index + 1 < len(items) else None
         if not _is_notebook_cell(item) or (following is not None and following.parent is item.parent):
             continue
         name = Path(str(item.parent.fspath)).name
-        if name[:2].isdigit() and name[2:3] == "_":
-            result += solution_items(item)
-        result.append(CoverageStatement.from_parent(item.parent, name="coverage statement"))
+        added = solution_items(item) if name[:2].isdigit() and name[2:3] == "_" else []
+        added.append(CoverageStatement.from_parent(item.parent, name="coverage statement"))
+        for extra in added:
+            extra.add_marker(pytest.mark.slow)
+        result += added
     items[:] = result
 
 

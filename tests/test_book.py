@@ -349,11 +349,13 @@ def navigation_problems(driver, base_url: str, pages: list[str]) -> list[str]:
 SCREENSHOT_PAGES = ("book/05_original_cnn", "book/10_evaluating_honestly", "book/18_looking_inside")
 
 
-def site_problems(driver, base_url: str, html: Path, solutions_shown: bool = False) -> list[str]:
-    """Every check on every page of the table of contents (book_reading's too), the phone menu and the desktop
-    sidebar of the first chapter, plus navigation and search."""
+def site_problems(
+    driver, base_url: str, html: Path, solutions_shown: bool = False, pages: list[str] = PAGES
+) -> list[str]:
+    """Every check on each of ``pages`` (by default every page of the table of contents; book_reading's checks
+    too), the phone menu and the desktop sidebar of the first chapter, plus navigation and search."""
     problems = []
-    for page in PAGES:
+    for page in pages:
         problems += page_problems(driver, base_url, page, solutions_shown)
         problems += book_reading.reading_problems(driver, base_url, html, page, page in NOTEBOOK_PAGES)
     for page in NOTEBOOK_PAGES[:1]:
@@ -533,8 +535,8 @@ def test_checks_catch_a_broken_site(student_build, driver, tmp_path):
     html = tmp_path / "html"
     shutil.copytree(built(student_build), html)
     break_site(html, chapter, last)
-    with serve(html) as base_url:
-        problems = "\n".join(site_problems(driver, base_url, html))
+    with serve(html) as base_url:  # the pages break_site damaged (the other pages pass in the test above)
+        problems = "\n".join(site_problems(driver, base_url, html, pages=[PAGES[0], chapter, last]))
     for expected in (
         f"{last}: HTTP 404",
         f"{chapter}: image without alt text",
