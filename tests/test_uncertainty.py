@@ -586,3 +586,17 @@ def test_headline_comparisons_repeat_over_at_least_three_seeds_outside_smoke():
 
     assert budget("smoke").seeds == 1  # the suite's world: one seed keeps every chapter to seconds
     assert budget("quick").seeds >= 3 and budget("full").seeds >= 5
+
+
+def test_verdict_words_each_case_of_a_comparison_row():
+    from course_utils.analysis.uncertainty import verdict
+
+    def row(difference, p_value):
+        return pd.Series({"difference": difference, "p_value": p_value})
+
+    assert verdict(row(+0.1, 0.01), "tuned", "original") == "the data support that tuned is ahead"
+    assert verdict(row(-0.1, 0.01), "tuned", "original") == "the data support that original is ahead"
+    # at or above alpha, and a zero difference whatever its p-value, show nothing
+    assert verdict(row(+0.1, 0.05), "tuned", "original") == "the data do not show a difference"
+    assert verdict(row(0.0, 0.01), "tuned", "original") == "the data do not show a difference"
+    assert verdict(row(+0.1, 0.08), "a", "b", alpha=0.1) == "the data support that a is ahead"

@@ -640,23 +640,26 @@ def compare(
     return paired
 
 
+def verdict(row: Mapping, a: str, b: str, alpha: float = 0.05) -> str:
+    """What one row of a :func:`compare` or :func:`compare_over_seeds`
+    table (A − B) supports, in words a chapter's prose can quote."""
+    if row["p_value"] < alpha and row["difference"] != 0:
+        ahead = a if row["difference"] > 0 else b
+        return f"the data support that {ahead} is ahead"
+    return "the data do not show a difference"
+
+
 def reading(
     comparison: pd.DataFrame, a: str, b: str, alpha: float = 0.05
 ) -> str:
     """What a :func:`compare` table supports, in one sentence per metric."""
     lines = []
     for metric, row in comparison.iterrows():
-        ahead = a if row["difference"] > 0 else b
-        supported = row["p_value"] < alpha
-        verdict = (
-            f"the data support that {ahead} is ahead"
-            if supported and row["difference"] != 0
-            else "the data do not show a difference"
-        )
         lines.append(
             f"{metric}: {a} − {b} = {row['difference']:+.3f} "
             f"[{row['low']:+.3f}, {row['high']:+.3f}], "
-            f"p = {row['p_value']:.3f} ({row['test']}): {verdict} "
+            f"p = {row['p_value']:.3f} ({row['test']}): "
+            f"{verdict(row, a, b, alpha)} "
             f"at the {alpha:g} level"
         )
     return "\n".join(lines)
