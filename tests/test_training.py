@@ -337,6 +337,14 @@ def test_baseline_facts_verdict_in_each_direction():
     assert facts.data == "the offline sample (not WikiArt)"
 
 
+def test_data_words_name_the_sample_as_no_wikiart():
+    class WikiArt:
+        name, is_sample = "wikiart", False
+
+    assert study.data_words(Source()) == "the offline sample (not WikiArt)"
+    assert study.data_words(WikiArt()) == "WikiArt Emotions"
+
+
 # --- the learning check ------------------------------------------------------------------------------------------
 
 LEARNING_N = 800  # artworks in the sample; about 655 get a class

@@ -191,6 +191,15 @@ class BaselineReading:
         )
 
 
+def data_words(source) -> str:
+    """The data a run's numbers come from, in words, so that sample numbers never read as WikiArt results."""
+    return (
+        "the offline sample (not WikiArt)"
+        if source.is_sample
+        else "WikiArt Emotions"
+    )
+
+
 def compared(before: float, after: float) -> str:
     """How ``after`` reads next to ``before`` ("smaller than" / "about the same as" / "larger than"): a
     difference under :data:`CLOSE` is no difference to read into."""
@@ -210,11 +219,7 @@ def baseline_facts(run, source) -> BaselineReading:
     majority = run.class_names[
         int(np.bincount(np.asarray(run.val_true, dtype=int)).argmax())
     ]
-    data = (
-        "the offline sample (not WikiArt)"
-        if source.is_sample
-        else "WikiArt Emotions"
-    )
+    data = data_words(source)
     margin = round(accuracy - share, 3) + 0.0
     verdict = {
         "about the same as": "barely differs from",
