@@ -300,6 +300,51 @@ def test_baseline_reading_and_comparison():
     assert table.loc["the study (report and code)", "parameters"] == 1_867_815
 
 
+def test_curve_facts_are_the_numbers_and_words_of_the_reading():
+    history = {
+        "accuracy": [0.5, 0.7, 0.9],
+        "loss": [1.5, 1.0, 0.4],
+        "val_accuracy": [0.5, 0.55, 0.45],
+        "val_loss": [1.3, 1.2, 1.6],
+    }
+    facts = study.curve_facts(pd.DataFrame({"epoch": [1, 2, 3], **history}))
+    assert (facts.epochs, facts.best_epoch) == (3, 2)
+    assert (facts.training_accuracy, facts.validation_accuracy, facts.gap) == (0.9, 0.45, 0.45)
+    assert facts.verdict.startswith("Validation loss was lowest after epoch 2") and "overfits" in facts.verdict
+    assert str(facts).endswith(facts.verdict) and "(a gap of +0.450)" in str(facts)
+
+
+def test_compared_reads_differences_under_close_as_none():
+    assert study.compared(0.5, 0.5 + study.CLOSE) == "larger than"
+    assert study.compared(0.5, 0.5 - study.CLOSE) == "smaller than"
+    assert study.compared(0.5, 0.52) == "about the same as"
+    assert study.compared(0.52, 0.5) == "about the same as"
+
+
+def test_baseline_facts_verdict_in_each_direction():
+    history = {"accuracy": [0.6], "loss": [1.0], "val_accuracy": [0.5], "val_loss": [1.1]}
+    truth = [5, 5, 4, 4, 4]  # majority class 4: a share of 0.6
+    cases = {
+        "beats": [5, 5, 4, 4, 4],  # 1.0
+        "barely differs from": [4, 4, 4, 4, 4],  # 0.6
+        "falls below": [4, 4, 5, 5, 4],  # 0.2
+    }
+    for verdict, pred in cases.items():
+        facts = study.baseline_facts(fake_run(history, val_true=truth, val_pred=pred), Source())
+        assert facts.verdict == verdict, (pred, facts)
+        assert (facts.share, facts.majority, facts.images) == (0.6, "class 4", 5)
+    assert facts.accuracy == 0.2 and facts.margin == -0.4
+    assert facts.data == "the offline sample (not WikiArt)"
+
+
+def test_data_words_name_the_sample_as_no_wikiart():
+    class WikiArt:
+        name, is_sample = "wikiart", False
+
+    assert study.data_words(Source()) == "the offline sample (not WikiArt)"
+    assert study.data_words(WikiArt()) == "WikiArt Emotions"
+
+
 # --- the learning check ------------------------------------------------------------------------------------------
 
 LEARNING_N = 800  # artworks in the sample; about 655 get a class

@@ -7,6 +7,8 @@ the prose stays true whatever data the chapter runs on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -96,34 +98,54 @@ def comparison(run, source) -> pd.DataFrame:
     return table
 
 
-def curve_reading(history: pd.DataFrame) -> str:
-    """The curves in words: the gap between training and validation, and the epoch where validation loss bottomed."""
+#: Two numbers closer than this (an accuracy, a gap, a loss) are read as about the same: about one image's
+#: worth of accuracy on the 40 validation images of the sample's study split.
+CLOSE = 0.03
+
+
+@dataclass(frozen=True)
+class CurveReading:
+    """A run's last-epoch accuracies, its train–validation gap, the epoch of lowest validation loss and what
+    they say in words (``verdict``): the numbers a chapter glues into its prose."""
+
+    epochs: int
+    training_accuracy: float
+    validation_accuracy: float
+    gap: float
+    best_epoch: int
+    verdict: str
+
+    def __str__(self) -> str:
+        return (
+            f"After {self.epochs} epochs, training accuracy is {self.training_accuracy:.3f} and validation "
+            f"accuracy {self.validation_accuracy:.3f} (a gap of {self.gap:+.3f}). {self.verdict}"
+        )
+
+
+def curve_facts(history: pd.DataFrame) -> CurveReading:
+    """The curves' numbers and their reading as data, so that a chapter's prose can quote each one."""
     last = history.iloc[-1]
     gap = (
         round(float(last["accuracy"] - last["val_accuracy"]), 3) + 0.0
     )  # + 0.0: no "-0.000"
     best = int(history.loc[history["val_loss"].idxmin(), "epoch"])
     epochs = int(last["epoch"])
-    lines = [
-        f"After {epochs} epochs, training accuracy is {last['accuracy']:.3f} and validation accuracy "
-        f"{last['val_accuracy']:.3f} (a gap of {gap:+.3f})."
-    ]
     if best < epochs and gap > 0.05:
-        lines.append(
+        lines = [
             f"Validation loss was lowest after epoch {best} and higher afterwards while training accuracy "
             "is above validation accuracy: the model learns its training images better than it "
             "generalises — it overfits."
-        )
+        ]
     elif best < epochs:
-        lines.append(
+        lines = [
             f"Validation loss was lowest after epoch {best} and higher afterwards, but training accuracy "
             "is not clearly above validation accuracy: this looks more like noise than overfitting."
-        )
+        ]
     else:
-        lines.append(
+        lines = [
             "Validation loss is still at its lowest in the last epoch: this run shows no overfitting yet, "
             "and more epochs might still help."
-        )
+        ]
     if gap > 0.15:
         lines.append(
             "A gap this large means the model memorises its training images."
@@ -132,11 +154,63 @@ def curve_reading(history: pd.DataFrame) -> str:
         lines.append(
             f"With only {epochs} epochs, read any trend as tentative."
         )
-    return " ".join(lines)
+    return CurveReading(
+        epochs=epochs,
+        training_accuracy=float(last["accuracy"]),
+        validation_accuracy=float(last["val_accuracy"]),
+        gap=gap,
+        best_epoch=best,
+        verdict=" ".join(lines),
+    )
 
 
-def baseline_reading(run, source) -> str:
-    """Validation accuracy against always answering the most frequent class, said with the data it comes from."""
+def curve_reading(history: pd.DataFrame) -> str:
+    """The curves in words: the gap between training and validation, and the epoch where validation loss bottomed."""
+    return str(curve_facts(history))
+
+
+@dataclass(frozen=True)
+class BaselineReading:
+    """Validation accuracy against the majority-class share, with the data it comes from and the verdict in
+    words (``beats`` / ``barely differs from`` / ``falls below``): the numbers a chapter glues into its prose."""
+
+    data: str
+    accuracy: float
+    share: float
+    majority: str
+    margin: float
+    verdict: str
+    images: int
+    rmse: float
+
+    def __str__(self) -> str:
+        return (
+            f"On {self.data}, validation accuracy {self.accuracy:.3f} {self.verdict} the {self.share:.3f} a "
+            f"model would get by always answering {self.majority!r}, the most frequent validation class "
+            f"({self.margin:+.3f}); the study's RMSE on these predictions is {self.rmse:.2f}."
+        )
+
+
+def data_words(source) -> str:
+    """The data a run's numbers come from, in words, so that sample numbers never read as WikiArt results."""
+    return (
+        "the offline sample (not WikiArt)"
+        if source.is_sample
+        else "WikiArt Emotions"
+    )
+
+
+def compared(before: float, after: float) -> str:
+    """How ``after`` reads next to ``before`` ("smaller than" / "about the same as" / "larger than"): a
+    difference under :data:`CLOSE` is no difference to read into."""
+    difference = round(after - before, 3)  # as the prose shows it
+    if abs(difference) < CLOSE:
+        return "about the same as"
+    return "larger than" if difference > 0 else "smaller than"
+
+
+def baseline_facts(run, source) -> BaselineReading:
+    """Validation accuracy against always answering the most frequent class, as data a chapter's prose quotes."""
     scores = run_scores(run)
     accuracy, share = (
         scores["validation accuracy"],
@@ -145,21 +219,25 @@ def baseline_reading(run, source) -> str:
     majority = run.class_names[
         int(np.bincount(np.asarray(run.val_true, dtype=int)).argmax())
     ]
-    data = (
-        "the offline sample (not WikiArt)"
-        if source.is_sample
-        else "WikiArt Emotions"
-    )
+    data = data_words(source)
     margin = round(accuracy - share, 3) + 0.0
-    verdict = (
-        "barely differs from"
-        if abs(margin) < 0.03
-        else "beats"
-        if margin > 0
-        else "falls below"
+    verdict = {
+        "about the same as": "barely differs from",
+        "larger than": "beats",
+        "smaller than": "falls below",
+    }[compared(share, accuracy)]
+    return BaselineReading(
+        data=data,
+        accuracy=accuracy,
+        share=share,
+        majority=str(majority),
+        margin=margin,
+        verdict=verdict,
+        images=len(run.val_true),
+        rmse=scores["study RMSE (class indices)"],
     )
-    return (
-        f"On {data}, validation accuracy {accuracy:.3f} {verdict} the {share:.3f} a model would get by always "
-        f"answering {majority!r}, the most frequent validation class ({margin:+.3f}); "
-        f"the study's RMSE on these predictions is {scores['study RMSE (class indices)']:.2f}."
-    )
+
+
+def baseline_reading(run, source) -> str:
+    """Validation accuracy against always answering the most frequent class, said with the data it comes from."""
+    return str(baseline_facts(run, source))
