@@ -234,6 +234,29 @@ def test_compare_finds_the_better_model_and_reading_says_so_only_when_supported(
     assert same.count("the data do not show a difference") == 4 and "+0.000" in same
 
 
+def test_paired_verdict_words_each_branch_of_a_paired_test():
+    from course_utils.analysis.uncertainty import paired_verdict
+
+    def row(difference, p_value):
+        return {"difference": difference, "p_value": p_value}
+
+    assert paired_verdict(row(0.2, 0.01), "A", "B") == "the data support that A is ahead"
+    assert paired_verdict(row(-0.2, 0.01), "A", "B") == "the data support that B is ahead"
+    assert paired_verdict(row(0.2, 0.30), "A", "B") == "the data do not show a difference"
+    assert paired_verdict(row(0.0, 0.01), "A", "B") == "the data do not show a difference"
+    # the level is the caller's: p = 0.03 is supported at 0.05, not at 0.01
+    assert paired_verdict(row(0.2, 0.03), "A", "B", alpha=0.01) == "the data do not show a difference"
+
+
+def test_interval_verdict_words_an_interval_above_below_or_across_zero():
+    from course_utils.analysis.uncertainty import interval_verdict
+
+    assert interval_verdict(0.01, 0.3, "the mean") == "beats the mean"
+    assert interval_verdict(-0.3, -0.01, "the mean") == "does worse than the mean"
+    assert interval_verdict(-0.1, 0.2, "the mean") == "is not shown to differ from the mean"
+    assert interval_verdict(0.0, 0.2, "the mean") == "is not shown to differ from the mean"
+
+
 def test_bootstrap_statistic_of_a_mean_matches_the_normal_interval():
     from course_utils.analysis.uncertainty import bootstrap_statistic
 
@@ -586,17 +609,3 @@ def test_headline_comparisons_repeat_over_at_least_three_seeds_outside_smoke():
 
     assert budget("smoke").seeds == 1  # the suite's world: one seed keeps every chapter to seconds
     assert budget("quick").seeds >= 3 and budget("full").seeds >= 5
-
-
-def test_verdict_words_each_case_of_a_comparison_row():
-    from course_utils.analysis.uncertainty import verdict
-
-    def row(difference, p_value):
-        return pd.Series({"difference": difference, "p_value": p_value})
-
-    assert verdict(row(+0.1, 0.01), "tuned", "original") == "the data support that tuned is ahead"
-    assert verdict(row(-0.1, 0.01), "tuned", "original") == "the data support that original is ahead"
-    # at or above alpha, and a zero difference whatever its p-value, show nothing
-    assert verdict(row(+0.1, 0.05), "tuned", "original") == "the data do not show a difference"
-    assert verdict(row(0.0, 0.01), "tuned", "original") == "the data do not show a difference"
-    assert verdict(row(+0.1, 0.08), "a", "b", alpha=0.1) == "the data support that a is ahead"

@@ -21,7 +21,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from course_utils.analysis.uncertainty import bootstrap_statistic
+from course_utils.analysis.uncertainty import (
+    bootstrap_statistic,
+    interval_verdict,
+)
 from course_utils.config.study import SEED
 from course_utils.datasets import coverage
 from course_utils.datasets.prepare import read_coordinates
@@ -399,11 +402,7 @@ def _interval_row(model: dict, chance: dict, gap: dict, k: int) -> dict:
 
 def verdict(low: float, high: float, what: str = "random retrieval") -> str:
     """How an interval of "search − baseline" reads, in words."""
-    if low > 0:
-        return f"beats {what}"
-    if high < 0:
-        return f"does worse than {what}"
-    return f"is not shown to differ from {what}"
+    return interval_verdict(low, high, what)
 
 
 def example_queries(

@@ -640,15 +640,6 @@ def compare(
     return paired
 
 
-def verdict(row: Mapping, a: str, b: str, alpha: float = 0.05) -> str:
-    """What one row of a :func:`compare` or :func:`compare_over_seeds`
-    table (A − B) supports, in words a chapter's prose can quote."""
-    if row["p_value"] < alpha and row["difference"] != 0:
-        ahead = a if row["difference"] > 0 else b
-        return f"the data support that {ahead} is ahead"
-    return "the data do not show a difference"
-
-
 def reading(
     comparison: pd.DataFrame, a: str, b: str, alpha: float = 0.05
 ) -> str:
@@ -659,10 +650,29 @@ def reading(
             f"{metric}: {a} − {b} = {row['difference']:+.3f} "
             f"[{row['low']:+.3f}, {row['high']:+.3f}], "
             f"p = {row['p_value']:.3f} ({row['test']}): "
-            f"{verdict(row, a, b, alpha)} "
-            f"at the {alpha:g} level"
+            f"{paired_verdict(row, a, b, alpha)} at the {alpha:g} level"
         )
     return "\n".join(lines)
+
+
+def paired_verdict(row, a: str, b: str, alpha: float = 0.05) -> str:
+    """What one row of a paired test (``difference`` A − B, ``p_value``)
+    supports, in words a chapter's prose can quote."""
+    if row["p_value"] < alpha and row["difference"] != 0:
+        ahead = a if row["difference"] > 0 else b
+        return f"the data support that {ahead} is ahead"
+    return "the data do not show a difference"
+
+
+def interval_verdict(low: float, high: float, what: str) -> str:
+    """How an interval of a difference (A − B, higher is better for A)
+    reads, in words: A beats ``what``, does worse, or is not shown to
+    differ from it."""
+    if low > 0:
+        return f"beats {what}"
+    if high < 0:
+        return f"does worse than {what}"
+    return f"is not shown to differ from {what}"
 
 
 def _rows(codes: np.ndarray, g: int) -> list[np.ndarray]:
