@@ -3,7 +3,7 @@ every page of an HTML folder, their problems counted by kind, and axe-core's vio
 
     .venv/bin/python benchmarks/reader_counts.py _build/test-book/_build/html
     .venv/bin/python benchmarks/reader_counts.py HTML --toc _toc.yml --screenshots docs/screenshots \\
-        --shots book/05_original_cnn book/10_evaluating_honestly book/18_looking_inside
+        --shots book/05_original_cnn book/10_evaluating_honestly book/12_looking_inside
 
 Run it on a build before and after a change to the book's look (tests/test_book.py builds one into
 _build/test-book). ``--screenshots`` saves each page in ``--shots`` at 1280 and 390 px.

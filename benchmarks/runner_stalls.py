@@ -4,7 +4,7 @@
 output the widget captures is sent back to the kernel on the shell channel, from the coroutine reading IOPub,
 while another coroutine waits on that same shell socket for the cell's reply. Now and then that reply goes
 unnoticed until the cell's time limit, and the cell then passes, late (the book build's 20-minute stalls in
-chapter 14). This script executes two small notebooks N times each through tools/bookexec.py (the calls myst-nb
+chapter 15). This script executes two small notebooks N times each through tools/bookexec.py (the calls myst-nb
 makes) with a short cell limit and counts the runs whose kernel sat idle for most of it:
 
     .venv/bin/python benchmarks/runner_stalls.py --runs 30 --timeout 10

@@ -399,7 +399,7 @@ def macro_f1_true_classes(y_true, y_pred):
     return f1_score(y_true, y_pred, labels=np.unique(y_true), average="macro", zero_division=0)
 
 
-# --- ex-12-6: an artwork's valence-arousal target --------------------------------------------------------------
+# --- ex-13-6: an artwork's valence-arousal target --------------------------------------------------------------
 
 
 def va_target_numpy(shares, coordinates):
@@ -442,7 +442,7 @@ def va_target_undivided(shares, coordinates):
     return (v, a)
 
 
-# --- ex-13-5: label probabilities from the 7-class model -----------------------------------------------------------
+# --- ex-14-5: label probabilities from the 7-class model -----------------------------------------------------------
 
 
 def label_probabilities_scipy(logits, class_names):
@@ -481,7 +481,7 @@ def label_probabilities_naive(logits, class_names):
     return p @ holds
 
 
-# --- ex-13-6: a threshold tuned on validation ----------------------------------------------------------------------
+# --- ex-14-6: a threshold tuned on validation ----------------------------------------------------------------------
 
 
 def best_threshold_by_hand(y_true, prob, grid):
@@ -517,7 +517,7 @@ def best_threshold_accuracy(y_true, prob, grid):
     return grid[int(np.argmax(accuracy))]
 
 
-# --- ex-14-4: a search by example ---------------------------------------------------------------------------------
+# --- ex-15-4: a search by example ---------------------------------------------------------------------------------
 
 
 def rank_by_example_sklearn(features, index):
@@ -552,7 +552,7 @@ def rank_by_example_with_query(features, index):
     return np.argsort(-(unit @ unit[index]), kind="stable")
 
 
-# --- ex-15-4: unfreezing the backbone -----------------------------------------------------------------------------
+# --- ex-16-4: unfreezing the backbone -----------------------------------------------------------------------------
 
 
 def unfreeze_by_type(model, trainable_from):
@@ -594,7 +594,7 @@ def unfreeze_base_frozen(model, trainable_from):
     return model
 
 
-# --- ex-16-5: the soft-label loss ----------------------------------------------------------------------------------
+# --- ex-17-5: the soft-label loss ----------------------------------------------------------------------------------
 
 
 def soft_cross_entropy_scipy(targets, logits):
@@ -627,7 +627,7 @@ def soft_cross_entropy_summed(targets, logits):
     return float(-np.sum(np.asarray(targets) * log_softmax(np.asarray(logits, dtype=float), axis=1)))
 
 
-# --- ex-16-6: an interval that resamples artists ---------------------------------------------------------------
+# --- ex-17-6: an interval that resamples artists ---------------------------------------------------------------
 
 
 def artist_interval_loop(hits, artists, seed):
@@ -677,7 +677,7 @@ def artist_interval_artist_mean(hits, artists, seed):
     return tuple(np.percentile(accuracy[draws].mean(axis=1), [2.5, 97.5]))
 
 
-# --- ex-17-5: one step of a custom training loop -------------------------------------------------------------------
+# --- ex-18-5: one step of a custom training loop -------------------------------------------------------------------
 
 
 def train_step_per_example(model, optimizer, loss_fn, x, y):
@@ -722,7 +722,7 @@ def train_step_summed(model, optimizer, loss_fn, x, y):
     return loss / len(y)
 
 
-# --- ex-18-3: Grad-CAM ----------------------------------------------------------------------------------------------
+# --- ex-12-3: Grad-CAM ----------------------------------------------------------------------------------------------
 
 
 def grad_cam_submodel(model, images, class_index, layer_name):
@@ -794,15 +794,15 @@ RIGHT = {
     "ex-10-6": [balanced_accuracy_sklearn, balanced_accuracy_confusion],
     "ex-10-7": [artist_split_groupkfold, artist_split_largest_first],
     "ex-11-5": [macro_f1_sklearn, macro_f1_precision_recall],
-    "ex-12-6": [va_target_numpy, va_target_frame],
-    "ex-13-5": [label_probabilities_scipy, label_probabilities_keras],
-    "ex-13-6": [best_threshold_by_hand, best_threshold_table],
-    "ex-14-4": [rank_by_example_sklearn, rank_by_example_sorted],
-    "ex-15-4": [unfreeze_by_type, unfreeze_by_name],
-    "ex-16-5": [soft_cross_entropy_scipy, soft_cross_entropy_tf],
-    "ex-16-6": [artist_interval_loop, artist_interval_package],
-    "ex-17-5": [train_step_per_example, train_step_compiled],
-    "ex-18-3": [grad_cam_submodel, grad_cam_watch],
+    "ex-13-6": [va_target_numpy, va_target_frame],
+    "ex-14-5": [label_probabilities_scipy, label_probabilities_keras],
+    "ex-14-6": [best_threshold_by_hand, best_threshold_table],
+    "ex-15-4": [rank_by_example_sklearn, rank_by_example_sorted],
+    "ex-16-4": [unfreeze_by_type, unfreeze_by_name],
+    "ex-17-5": [soft_cross_entropy_scipy, soft_cross_entropy_tf],
+    "ex-17-6": [artist_interval_loop, artist_interval_package],
+    "ex-18-5": [train_step_per_example, train_step_compiled],
+    "ex-12-3": [grad_cam_submodel, grad_cam_watch],
 }
 
 #: Two typical wrong implementations of each, with a phrase of the named feedback each must get.
@@ -823,19 +823,19 @@ WRONG = {
     ],
     "ex-10-7": [(artist_split_works, "on both sides"), (artist_split_training, "four fifths")],
     "ex-11-5": [(macro_f1_micro, "micro-averaged"), (macro_f1_true_classes, "predicted but has no images")],
-    "ex-12-6": [(va_target_mean, "rule the chapter replaced"), (va_target_undivided, "leave the plane")],
-    "ex-13-5": [(label_probabilities_exact, "holds it"), (label_probabilities_naive, "overflows")],
-    "ex-13-6": [(best_threshold_strict, "counts as a yes"), (best_threshold_accuracy, "best accuracy")],
-    "ex-14-4": [(rank_by_example_euclid, "Euclidean"), (rank_by_example_with_query, "leave artwork `index` out")],
-    "ex-15-4": [
+    "ex-13-6": [(va_target_mean, "rule the chapter replaced"), (va_target_undivided, "leave the plane")],
+    "ex-14-5": [(label_probabilities_exact, "holds it"), (label_probabilities_naive, "overflows")],
+    "ex-14-6": [(best_threshold_strict, "counts as a yes"), (best_threshold_accuracy, "best accuracy")],
+    "ex-15-4": [(rank_by_example_euclid, "Euclidean"), (rank_by_example_with_query, "leave artwork `index` out")],
+    "ex-16-4": [
         (unfreeze_norm_too, "batch-normalisation"),
         (unfreeze_base_frozen, "backbone itself is still frozen"),
     ],
-    "ex-16-5": [(soft_cross_entropy_hard, "hard label"), (soft_cross_entropy_summed, "sum over the batch")],
-    "ex-16-6": [
+    "ex-17-5": [(soft_cross_entropy_hard, "hard label"), (soft_cross_entropy_summed, "sum over the batch")],
+    "ex-17-6": [
         (artist_interval_works, "resample whole artists"),
         (artist_interval_artist_mean, "counts as much"),
     ],
-    "ex-17-5": [(train_step_no_update, "did not change"), (train_step_summed, "not the sum")],
-    "ex-18-3": [(grad_cam_no_relu, "negative values"), (grad_cam_layer_size, "upsample")],
+    "ex-18-5": [(train_step_no_update, "did not change"), (train_step_summed, "not the sum")],
+    "ex-12-3": [(grad_cam_no_relu, "negative values"), (grad_cam_layer_size, "upsample")],
 }

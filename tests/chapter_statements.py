@@ -11,7 +11,7 @@ from __future__ import annotations
 from course_utils.datasets import coverage
 
 #: Chapters that compute numbers from the images (scores, per-class or per-group results): they must warn.
-IMAGE_NUMBERS = {f"{n:02d}" for n in range(5, 17)}
+IMAGE_NUMBERS = {f"{n:02d}" for n in range(5, 18)} - {"12"}  # not 12, Looking inside (nor 18, Scaling up)
 #: Calls that load a chapter's data; the coverage statement must follow within two code cells.
 LOADERS = ("ensure_source(", "class_folders(", "load_split(")
 #: Chapter 02 downloads the images itself: its statement follows that download, not its first data call.

@@ -149,7 +149,7 @@ def test_bad_tables_name_the_file_and_column(prepared, tmp_path):
 
 
 def test_the_chapters_share_one_artwork_split_that_extends_the_class_split():
-    """Chapters 12 and 14 call artwork_splits: the same split each time, holding every test artwork of the
+    """Chapters 13 and 15 call artwork_splits: the same split each time, holding every test artwork of the
     class folders' grouped split, so a classifier and the regression meet on the same test images."""
     session = open_session()
     grouped, first = artwork_splits(session)

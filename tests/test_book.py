@@ -85,7 +85,7 @@ def executed_notebooks_ready() -> bool:
 
 
 #: Chapters with widgets: the README's command executes them itself in every test build (jupyter-book, myst-nb,
-#: jupyter-cache, nbclient), the path on which chapter 14 used to stall.
+#: jupyter-cache, nbclient), the path on which chapter 15 used to stall.
 RUNNER_CHECKED = [
     p
     for p in NOTEBOOK_PAGES
@@ -346,7 +346,7 @@ def navigation_problems(driver, base_url: str, pages: list[str]) -> list[str]:
 
 
 #: Chapters whose pages the reading checks photograph at 1280 and 390 px (when in the table of contents).
-SCREENSHOT_PAGES = ("book/05_original_cnn", "book/10_evaluating_honestly", "book/18_looking_inside")
+SCREENSHOT_PAGES = ("book/05_original_cnn", "book/10_evaluating_honestly", "book/12_looking_inside")
 
 
 def site_problems(

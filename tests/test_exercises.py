@@ -453,43 +453,43 @@ ALTERNATIVES = {
     "ex-11-1": [lambda: __import__("keras_tuner").Objective("val_balanced_accuracy", "max")],
     "ex-11-2": [lambda: np.int64(200), lambda: 200.0, lambda: 5 * 2 * 20],
     "ex-11-4": [lambda: np.int64(0), lambda: 0.0, lambda: max(20 - 3 * 8, 0)],
-    "ex-12-1": [lambda: 0.6 * 0.8 + 0.3 * -0.7, lambda: 0.27, lambda: np.float32(0.27), lambda: 0.270],
-    "ex-12-2": [lambda: 0, lambda: np.int64(0), lambda: -0.0, lambda: 1e-12, lambda: np.float32(0.0)],
-    "ex-12-5": [
+    "ex-13-1": [lambda: 0.6 * 0.8 + 0.3 * -0.7, lambda: 0.27, lambda: np.float32(0.27), lambda: 0.270],
+    "ex-13-2": [lambda: 0, lambda: np.int64(0), lambda: -0.0, lambda: 1e-12, lambda: np.float32(0.0)],
+    "ex-13-5": [
         lambda: [layers.Dense(2)],
         lambda: layers.Dense(2, activation="linear"),
         lambda: keras.Sequential([layers.Dense(2)]),
         lambda: _head((128,), layers.Dense(2), layers.Activation("linear")),
         lambda: _head((128,), layers.Dense(units=2, activation=None, name="valence_arousal", dtype="float32")),
     ],
-    "ex-13-1": [
+    "ex-14-1": [
         lambda: np.int64(4),
         lambda: 4.0,
         lambda: sum("Calm" in n for n in __import__("course_utils.labels", fromlist=["CLASS_NAMES"]).CLASS_NAMES),
     ],
-    "ex-13-2": [_exact_by_hand, lambda: 0.67, lambda: 0.667, lambda: np.float32(2 / 3)],
-    "ex-14-1": [
+    "ex-14-2": [_exact_by_hand, lambda: 0.67, lambda: 0.667, lambda: np.float32(2 / 3)],
+    "ex-15-1": [
         lambda: 0.25,
         lambda: 1 / 4,
         lambda: np.float64(0.25),
         *[(lambda value=value: value) for value in _random_precisions()],
     ],
-    "ex-14-2": [lambda: "calm", lambda: " Calm ", lambda: "CALM"],
-    "ex-15-1": [lambda: np.int64(4039), lambda: 576 * 7 + 7, lambda: 4039.0],
-    "ex-16-2": [lambda: 0.25, lambda: np.float32(0.25), lambda: 1 / 4],
-    "ex-16-3": [lambda: 0.2, lambda: 0.6 * 0.3 + 0.4 * 0.05, lambda: np.float64(0.2), lambda: 0.20],
-    "ex-17-1": [lambda: np.int64(16), lambda: 16.0, lambda: -(-2000 // 128)],
-    "ex-17-2": [
+    "ex-15-2": [lambda: "calm", lambda: " Calm ", lambda: "CALM"],
+    "ex-16-1": [lambda: np.int64(4039), lambda: 576 * 7 + 7, lambda: 4039.0],
+    "ex-17-2": [lambda: 0.25, lambda: np.float32(0.25), lambda: 1 / 4],
+    "ex-17-3": [lambda: 0.2, lambda: 0.6 * 0.3 + 0.4 * 0.05, lambda: np.float64(0.2), lambda: 0.20],
+    "ex-18-1": [lambda: np.int64(16), lambda: 16.0, lambda: -(-2000 // 128)],
+    "ex-18-2": [
         lambda: keras.optimizers.Adam(0.004),
         lambda: keras.optimizers.Adam(learning_rate=0.001 * 8 * 16 / 32),
         lambda: keras.optimizers.Adam(learning_rate=float(np.float32(0.004)), beta_1=0.9),
     ],
-    "ex-17-3": [lambda: np.int64(13_500_000), lambda: 13_500_000.0, lambda: 125**2 * 16 * 27 * 2],
+    "ex-18-3": [lambda: np.int64(13_500_000), lambda: 13_500_000.0, lambda: 125**2 * 16 * 27 * 2],
 }
 #: The build-it exercises' other right answers are other implementations (tests/build_it_answers.py).
 ALTERNATIVES.update({label: [lambda f=f: f for f in found] for label, found in BUILD_IT_RIGHT.items()})
 #: Exercises whose answer is a share: a percentage given for it must be named.
-SHARES = {"ex-10-2", "ex-13-2", "ex-14-1", "ex-16-2", "ex-16-3"}
+SHARES = {"ex-10-2", "ex-14-2", "ex-15-1", "ex-17-2", "ex-17-3"}
 
 
 @pytest.mark.parametrize("number", list(chapter_modules()))
@@ -655,11 +655,11 @@ def test_the_quick_epochs_exercise_rests_on_two_entries_of_the_budget():
 
 
 def test_r2_hint_no_longer_cuts_an_integer_mean():
-    """ex-12-2: following the hint on an integer array gives R² = 0; the old np.full_like gave a negative R²,
+    """ex-13-2: following the hint on an integer array gives R² = 0; the old np.full_like gave a negative R²,
     which the checker now names as a cut mean."""
     from sklearn.metrics import r2_score
 
-    ex = chapter_module("12").EXERCISES["ex-12-2"]
+    ex = chapter_module("13").EXERCISES["ex-13-2"]
     assert "np.full(len(y), y.mean())" in ex.hint_text
     y = np.array([1, 2, 3, 5])
     assert ex.evaluate(r2_score(y, np.full(len(y), y.mean())))[0]
@@ -807,7 +807,7 @@ def test_nbtool_writes_a_missing_check_cell_and_fence(tmp_path, capsys):
 
 
 def test_ex_16_1_no_artwork_gains_a_class_when_the_threshold_rises():
-    """ex-16-1 (an open exercise, its answer in the chapter): at 0.45 an artwork without a class at 0.40 stays
+    """ex-17-1 (an open exercise, its answer in the chapter): at 0.45 an artwork without a class at 0.40 stays
     without one, because a lone neutral share ≥ 0.40 would already have made it Calm; neutral can only turn an
     artwork that had a class into Calm. Checked on hand-made artworks and on random shares in tenths (10 voters)."""
     import pandas as pd

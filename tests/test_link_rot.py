@@ -15,7 +15,7 @@ code copes with few images; every chapter also runs with its functions traced, o
 
 Two chapters run only on the sample, under nbval (``ONCE``): after that run, conftest.py checks their coverage
 statement on its outputs, as for every chapter. Chapter 03 reads nothing but the annotations, the same table on
-both sites. Chapter 17 reads the images only in package code whose few-image paths are tested directly: the
+both sites. Chapter 18 reads the images only in package code whose few-image paths are tested directly: the
 mirrored check's first batch (tests/test_distribute.py::test_the_first_step_batch_is_what_the_replicas_can_share),
 mirrored training on 17 images (tests/test_training.py::test_mirrored_training_survives_batches_the_replicas_cannot_
 split_evenly), a search on 30 images (tests/test_tuning.py), ``Split.datasets`` on a few images
@@ -51,7 +51,7 @@ CELL_TIMEOUT = budget("smoke").cell_timeout_s
 #: Chapters in reading order, as the book builds them.
 CHAPTERS = [ROOT / f"{entry}.ipynb" for entry in nbtool.toc_files() if (ROOT / f"{entry}.ipynb").is_file()]
 #: Chapters that run only on the sample (see the module's docstring for why, and what checks their few-image paths).
-ONCE = {"03", "17"}
+ONCE = {"03", "18"}
 #: The first chapter of the second file (and xdist group): the two halves take about the same time.
 LATE = "11"
 #: What every kernel of these runs executes first (an IPython startup file).

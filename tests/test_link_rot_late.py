@@ -1,4 +1,4 @@
-"""Every chapter that reads the images survives link rot, second half: chapters 11–18 but 17 (the machinery, the
+"""Every chapter that reads the images survives link rot, second half: chapters 11–18 but 18 (the machinery, the
 reasons and chapters 01–10 are in ``test_link_rot.py``; a second file lets ``pytest -n 2 --dist loadfile`` run both
 halves at once)."""
 

@@ -171,11 +171,11 @@ RETRACTED = [
     ("06", "adds two remedies against overfitting", "the report names only dropout (0.2)"),
     ("07", "the study's settings (15 epochs", "the report gives no epochs for LeNet-5"),
     ("11", "halves the noise", "averaging two runs halves the variance; the standard deviation falls by √2"),
-    ("12", "plane of Reisenzein's mood model", "the coordinates are the course's own placement"),
-    ("15", "the tests and this book's build use", "the Pages build runs `quick`"),
-    ("16", "can therefore gain Calm", "a lone neutral ≥ 0.40 already made the artwork Calm at 0.40"),
-    ("17", "`smoke` profile (the book's build)", "the Pages build runs `quick`"),
-    ("17", "the usual remedy is the *linear scaling rule*", "it was derived for SGD; for Adam it is a guess"),
+    ("13", "plane of Reisenzein's mood model", "the coordinates are the course's own placement"),
+    ("16", "the tests and this book's build use", "the Pages build runs `quick`"),
+    ("17", "can therefore gain Calm", "a lone neutral ≥ 0.40 already made the artwork Calm at 0.40"),
+    ("18", "`smoke` profile (the book's build)", "the Pages build runs `quick`"),
+    ("18", "the usual remedy is the *linear scaling rule*", "it was derived for SGD; for Adam it is a guess"),
     ("guide", "fewer epochs on fewer images", "on the real data `quick` uses every image"),
     ("guide", "no GPU available to this project", "an internal note, not for readers"),
     ("guide", "`01_setting_up`", "the timing table names chapters by title, not by file"),
@@ -186,11 +186,11 @@ CORRECTED = [
     ("01", "That pattern is the generator's"),
     ("07", "radial basis function (RBF)"),
     ("11", "falls by a factor √2"),
-    ("12", "course's own placement"),
-    ("12", "same hidden point"),
-    ("14", "same hidden point"),
-    ("16", "no class at 0.40 cannot gain one"),
-    ("17", "square-root scaling"),
+    ("13", "course's own placement"),
+    ("13", "same hidden point"),
+    ("15", "same hidden point"),
+    ("17", "no class at 0.40 cannot gain one"),
+    ("18", "square-root scaling"),
     ("guide", "on the real data it uses every image"),
 ]
 
@@ -266,7 +266,7 @@ def test_the_book_build_profile_is_the_one_the_chapters_name():
         with mock.patch.dict(os.environ, env, clear=True), mock.patch.object(settings, "has_gpu", lambda: False):
             profiles = {get_settings().profile}
     assert profiles == {"quick"}, profiles
-    for number in ("15", "17"):
+    for number in ("16", "18"):
         assert "`quick` (the book's build)" in markdown_text(number) or "build runs the `quick` profile" in (
             markdown_text(number)
         ), f"chapter {number} does not name the build's profile, `quick`"

@@ -1,4 +1,4 @@
-"""What a classifier gets wrong (chapter 18): its most confident mistakes beside the annotators' shares, and
+"""What a classifier gets wrong (chapter 12): its most confident mistakes beside the annotators' shares, and
 its errors broken down by style, category, face/body and rating. Returns data, never draws.
 
 A "mistake" is measured against labels made at the 40 % threshold. Beside each prediction stand the
@@ -125,7 +125,7 @@ def rating_band(ratings) -> pd.Series:
 
 
 def error_groups(labels: pd.DataFrame) -> pd.DataFrame:
-    """The groupings of the breakdown: style, first category, face or body (chapter 16's groups) and rating."""
+    """The groupings of the breakdown: style, first category, face or body (chapter 17's groups) and rating."""
     groups = bias_groups(labels)
     groups["Rating"] = rating_band(labels["Ave. art rating"]).to_numpy()
     return groups

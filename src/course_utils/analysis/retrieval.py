@@ -1,4 +1,4 @@
-"""Finding art by emotion (chapter 14): embed artworks with a trained model, query them the way people ask.
+"""Finding art by emotion (chapter 15): embed artworks with a trained model, query them the way people ask.
 
 A query is a quadrant ("something calm"), an emotion word ("sadness", placed by its valence–arousal
 coordinates: those the gallery's targets were made with, recorded in its prepared folder) or an example image
@@ -7,7 +7,7 @@ Word and quadrant queries rank the gallery by the distance of each artwork's *pr
 to the query's point; example queries rank by the cosine similarity of the model's penultimate-layer features.
 An artwork counts as relevant when it carries the query's quadrant flag, and precision@k is compared with random
 retrieval, whose expected precision is simply the share of relevant artworks in the gallery.
-Chapter 14 searches held-out artworks: quadrant and word queries rank the test part, and example queries ask
+Chapter 15 searches held-out artworks: quadrant and word queries rank the test part, and example queries ask
 with test images of an index of the training part (no artist in both); the ``*_intervals`` functions give
 95 % bootstrap intervals (over the gallery's artworks, or over the queries).
 """

@@ -1,4 +1,4 @@
-"""Where a CNN looks (chapter 18): Grad-CAM and occlusion sensitivity, returned as arrays, never drawn.
+"""Where a CNN looks (chapter 12): Grad-CAM and occlusion sensitivity, returned as arrays, never drawn.
 
 **Grad-CAM** (Selvaraju et al., 2017) weights each feature map of a convolutional layer by the mean gradient of
 a class's logit with respect to it, sums the weighted maps and keeps the positive part: the regions whose

@@ -397,7 +397,7 @@ def label_comparison(
 
 
 # Multi-label scores on the test images, with intervals and a paired test
-# (chapter 13). Vectorised with numpy: the bootstrap calls them a thousand
+# (chapter 14). Vectorised with numpy: the bootstrap calls them a thousand
 # times.
 
 

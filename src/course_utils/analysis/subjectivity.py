@@ -1,4 +1,4 @@
-"""Whose emotion? Annotator agreement, soft targets from shares, calibration, and metrics per group (chapter 16).
+"""Whose emotion? Annotator agreement, soft targets from shares, calibration, and metrics per group (chapter 17).
 
 The study turns each artwork's annotator shares into one hard class at a 40 % threshold. This module keeps
 more of the shares: how much annotators agree (entropy, threshold flips, scopes), a *soft* 7-class target that

@@ -37,7 +37,7 @@ class Budget:
     #: which models chapter 10 repeats
     seeds: int
     repeated_models: tuple[str, ...]
-    #: chapter 17: matrix size for the peak rate, timed steps, repeats, epochs of the multi-device run
+    #: chapter 18: matrix size for the peak rate, timed steps, repeats, epochs of the multi-device run
     timing: Mapping[str, int] = field(default_factory=dict)
     #: the ceiling on one notebook cell when the book executes a chapter: a cell whose kernel is computing may
     #: run this long (a slow or busy laptop too); a stalled cell fails long before (course_utils.runner)

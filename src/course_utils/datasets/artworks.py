@@ -1,4 +1,4 @@
-"""Every artwork with a usable image, for the targets that need no threshold (chapter 12's valence–arousal).
+"""Every artwork with a usable image, for the targets that need no threshold (chapter 13's valence–arousal).
 
 The class folders hold only the artworks whose shares pass the 0.4 threshold somewhere. A valence–arousal
 target exists for every artwork that has emotion shares at all, so :func:`prepare_artworks` writes *all* of
@@ -360,8 +360,8 @@ def load_artwork_split(
 
 def artwork_splits(session: Session) -> tuple[GroupedSplit, ArtworkSplit]:
     """The class folders' grouped split and the artwork split that extends
-    it, for this session's data and seed: chapters 12 and 14 both call
-    this, so they meet the same split and share chapter 12's saved run."""
+    it, for this session's data and seed: chapters 13 and 15 both call
+    this, so they meet the same split and share chapter 13's saved run."""
     grouped = load_grouped_split(class_folders(session), seed=session.seed)
     artworks = load_artwork_split(
         artwork_folder(session), seed=session.seed, within=grouped

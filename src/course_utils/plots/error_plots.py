@@ -1,4 +1,4 @@
-"""Figures of what a classifier gets wrong (chapter 18): a gallery of confident mistakes with the annotators'
+"""Figures of what a classifier gets wrong (chapter 12): a gallery of confident mistakes with the annotators'
 shares, and error rates per group with their intervals.
 
 The numbers come from :mod:`course_utils.analysis.errors`; these functions only draw them.

@@ -1,4 +1,4 @@
-"""Figures and the explorer of retrieval by emotion (chapter 14): the top-k artworks of a query, as a gallery.
+"""Figures and the explorer of retrieval by emotion (chapter 15): the top-k artworks of a query, as a gallery.
 
 The ranking comes from :mod:`course_utils.analysis.retrieval`. The explorer is an ipywidgets query picker that
 shows each gallery as a picture (never an ``Output`` widget, on which the book's runner stalls); where ipywidgets

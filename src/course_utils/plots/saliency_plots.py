@@ -1,4 +1,4 @@
-"""Figures of where a CNN looks (chapter 18): images beside their Grad-CAM and occlusion maps.
+"""Figures of where a CNN looks (chapter 12): images beside their Grad-CAM and occlusion maps.
 
 The maps come from :mod:`course_utils.analysis.saliency` as arrays in [0, 1]; these functions only draw them,
 with a colour bar that says what the colours mean.

@@ -1,4 +1,4 @@
-"""Figures of whose emotion it is (chapter 16): shares and their spread, scope agreement, calibration, groups.
+"""Figures of whose emotion it is (chapter 17): shares and their spread, scope agreement, calibration, groups.
 
 Reliability diagrams, accuracy and confusion matrices per group of artworks, the histogram of emotion shares
 with the thresholds marked, their entropy, how the scopes agree, and ratings per class. The numbers come from

@@ -1,4 +1,4 @@
-"""Figures of training speed (chapter 17): where a training step's time goes, layer by layer.
+"""Figures of training speed (chapter 18): where a training step's time goes, layer by layer.
 
 The measurements come from :mod:`course_utils.training.throughput`; this module only draws them.
 """

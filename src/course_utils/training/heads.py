@@ -1,4 +1,4 @@
-"""New outputs on the original CNN: valence–arousal regression and multi-label quadrants (chapters 12–14).
+"""New outputs on the original CNN: valence–arousal regression and multi-label quadrants (chapters 13–15).
 
 The study's original CNN ends in 7 exclusive classes. Its body (rescaling, three conv–pool blocks, the 128-unit
 dense layer) is reused unchanged here and only the last layer is swapped: two linear outputs for the

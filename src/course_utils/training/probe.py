@@ -1,4 +1,4 @@
-"""A linear probe (chapter 15): a logistic regression on a frozen pretrained network's embedding of each image.
+"""A linear probe (chapter 16): a logistic regression on a frozen pretrained network's embedding of each image.
 
 Every image is embedded once by the backbone of :mod:`course_utils.training.transfer` (its pooled features,
 without its classifier), in inference mode; :func:`course_utils.training.baselines.linear_run` then fits the

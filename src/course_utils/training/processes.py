@@ -1,6 +1,6 @@
 """Running several Python processes as one local cluster: free ports, and start-wait-collect that fails fast.
 
-Multi-worker training (chapter 17) and the distributed search (chapter 11, ``tuning.distributed_check``) start
+Multi-worker training (chapter 18) and the distributed search (chapter 11, ``tuning.distributed_check``) start
 one process per worker on 127.0.0.1. Members of a cluster wait for ever on one that died, so
 :func:`run_together` stops them all at the first failure and raises it with the end of its error output.
 Nothing here imports TensorFlow.

@@ -1,4 +1,4 @@
-"""``tf.distribute`` strategies and what training needs under them (chapter 17).
+"""``tf.distribute`` strategies and what training needs under them (chapter 18).
 
 :func:`strategy` picks one (multi-worker when ``TF_CONFIG`` is set, mirrored over several devices, or the
 default); :func:`logical_cpus` splits a CPU into logical devices so mirrored training can be tried without GPUs;

@@ -1,4 +1,4 @@
-"""Transfer learning (chapter 15): a Keras Applications backbone pretrained on ImageNet, frozen, then fine-tuned.
+"""Transfer learning (chapter 16): a Keras Applications backbone pretrained on ImageNet, frozen, then fine-tuned.
 
 The backbone brings its own preprocessing inside the model (MobileNetV3 and EfficientNet rescale raw 0–255
 pixels themselves), so it takes the same uint8 images as the study's CNNs. ImageNet weights are downloaded by

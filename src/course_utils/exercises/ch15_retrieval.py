@@ -1,4 +1,4 @@
-"""Exercises of chapter 14, "Finding art by emotion"."""
+"""Exercises of chapter 15, "Finding art by emotion"."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _check_shyness(answer: object) -> None:
 
 
 EXERCISES = {
-    "ex-14-1": Exercise(
+    "ex-15-1": Exercise(
         "random_p10",
         "a precision between 0 and 1",
         _check_random,
@@ -87,7 +87,7 @@ EXERCISES = {
         why="Each random pick is relevant with probability 50/200, so the "
         "expected share among the ten is 0.25 whatever k is.",
     ),
-    "ex-14-2": Exercise(
+    "ex-15-2": Exercise(
         "shyness_relevant",
         "a quadrant name (text)",
         _check_shyness,
@@ -104,7 +104,7 @@ EXERCISES = {
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "ex-14-1": [
+    "ex-15-1": [
         (2.5, "expected *number*"),
         (0.05, "share of the gallery retrieved"),
         (0.2, "mixes up k"),
@@ -112,7 +112,7 @@ WRONG_ANSWERS = {
         (0.23, "Close — give more digits"),
         (0.5, "not it"),
     ],
-    "ex-14-2": [
+    "ex-15-2": [
         ("Melancholy", "word's *point*"),
         ("shyness", "the word itself"),
         ("Sad", "not one of the quadrant names"),
@@ -123,7 +123,7 @@ WRONG_ANSWERS = {
 }
 
 
-# --- build it: a search by example, by cosine similarity (ex-14-4) -----------------------------------------------
+# --- build it: a search by example, by cosine similarity (ex-15-4) -----------------------------------------------
 
 
 def _galleries(rng: np.random.Generator) -> list[Case]:
@@ -208,7 +208,7 @@ RANK_BY_EXAMPLE = BuildIt(
 )
 
 
-EXERCISES["ex-14-4"] = Exercise(
+EXERCISES["ex-15-4"] = Exercise(
     "rank_by_example",
     RANK_BY_EXAMPLE.what,
     RANK_BY_EXAMPLE,
@@ -231,7 +231,7 @@ EXERCISES["ex-14-4"] = Exercise(
     "nearest other artwork.",
 )
 
-WRONG_ANSWERS["ex-14-4"] = [
+WRONG_ANSWERS["ex-15-4"] = [
     (np.arange(3), "define it with `def`"),
     (lambda features: np.arange(3), "cannot be called with 2 argument(s)"),
     (

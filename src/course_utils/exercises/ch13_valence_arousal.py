@@ -1,4 +1,4 @@
-"""Exercises of chapter 12, "Predicting valence and arousal"."""
+"""Exercises of chapter 13, "Predicting valence and arousal"."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def _check_va_head(answer: Any) -> None:
 
 
 EXERCISES = {
-    "ex-12-1": Exercise(
+    "ex-13-1": Exercise(
         "valence_mixed",
         "a number (the valence)",
         _check_valence,
@@ -140,7 +140,7 @@ EXERCISES = {
         "neither emotion keep it a little nearer the origin (the shares "
         "add up to 0.9, so they are not divided by their total).",
     ),
-    "ex-12-2": Exercise(
+    "ex-13-2": Exercise(
         "r2_constant",
         "a number (an R² value)",
         _check_r2,
@@ -155,7 +155,7 @@ EXERCISES = {
         why="R² measures the squared error relative to predicting the mean "
         "of the scored targets, so that very predictor scores 0.",
     ),
-    "ex-12-5": Exercise(
+    "ex-13-5": Exercise(
         "va_head",
         "a keras.Sequential reading 128 features",
         _check_va_head,
@@ -181,19 +181,19 @@ def _head(*middle: layers.Layer) -> keras.Sequential:
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "ex-12-1": [
+    "ex-13-1": [
         (0.3, "share-weighted *mean*"),
         (0.05, "plain mean"),
         (0.8, "happiness alone"),
         (0.28, "Close — give more digits"),
     ],
-    "ex-12-2": [
+    "ex-13-2": [
         (1.0, "perfect prediction"),
         (-0.02, "training mean"),
         (-0.25, "cut to a whole number"),
         (0.5, "not it"),
     ],
-    "ex-12-5": [
+    "ex-13-5": [
         (_head(layers.Dense(1)), "two coordinates"),
         (_head(layers.Dense(2, activation="softmax")), "sum to 1"),
         (_head(layers.Dense(2, activation="relu")), "negative values"),
@@ -210,7 +210,7 @@ WRONG_ANSWERS = {
 }
 
 
-# --- build it: an artwork's valence and arousal target (ex-12-6) -------------------------------------------------
+# --- build it: an artwork's valence and arousal target (ex-13-6) -------------------------------------------------
 
 
 def _coordinates():
@@ -308,7 +308,7 @@ VA_TARGET = BuildIt(
     ],
 )
 
-EXERCISES["ex-12-6"] = Exercise(
+EXERCISES["ex-13-6"] = Exercise(
     "va_target",
     VA_TARGET.what,
     VA_TARGET,
@@ -333,7 +333,7 @@ EXERCISES["ex-12-6"] = Exercise(
     "dividing a total above 1 keeps it inside the plane.",
 )
 
-WRONG_ANSWERS["ex-12-6"] = [
+WRONG_ANSWERS["ex-13-6"] = [
     ((0.27, 0.1), "define it with `def`"),
     (lambda shares: (0, 0), "cannot be called with 2 argument(s)"),
     (lambda shares, coordinates: 0.27, "gives 0.27, but the package's"),

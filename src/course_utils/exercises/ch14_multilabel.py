@@ -1,4 +1,4 @@
-"""Exercises of chapter 13, "One artwork, several moods: multi-label"."""
+"""Exercises of chapter 14, "One artwork, several moods: multi-label"."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def _check_exact(answer: object) -> None:
 
 
 EXERCISES = {
-    "ex-13-1": Exercise(
+    "ex-14-1": Exercise(
         "n_calm_classes",
         "a whole number",
         _check_calm_classes,
@@ -65,7 +65,7 @@ EXERCISES = {
         why="Calm, Aggressive + Calm, Euphoric + Calm and Aggressive + "
         "Euphoric + Calm all hold the Calm label.",
     ),
-    "ex-13-2": Exercise(
+    "ex-14-2": Exercise(
         "exact",
         "a ratio between 0 and 1",
         _check_exact,
@@ -83,14 +83,14 @@ EXERCISES = {
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "ex-13-1": [
+    "ex-14-1": [
         (1, "combined classes"),
         (3, "number of labels"),
         (7, "every class"),
         (4.5, "not a whole number"),
         (5, "not it"),
     ],
-    "ex-13-2": [
+    "ex-14-2": [
         (8 / 9, "per label"),
         (2, "share of the three"),
         (1 / 9, "Hamming loss"),
@@ -101,7 +101,7 @@ WRONG_ANSWERS = {
 }
 
 
-# --- build it: the 7-class model's labels read as label probabilities (ex-13-5) ---------------------------------
+# --- build it: the 7-class model's labels read as label probabilities (ex-14-5) ---------------------------------
 
 
 def _logit_batches(rng: np.random.Generator) -> list[Case]:
@@ -183,7 +183,7 @@ LABEL_PROBABILITIES = BuildIt(
     ],
 )
 
-EXERCISES["ex-13-5"] = Exercise(
+EXERCISES["ex-14-5"] = Exercise(
     "label_probabilities",
     LABEL_PROBABILITIES.what,
     LABEL_PROBABILITIES,
@@ -208,7 +208,7 @@ EXERCISES["ex-13-5"] = Exercise(
     "the probabilities of the three labels can add up to more than 1.",
 )
 
-WRONG_ANSWERS["ex-13-5"] = [
+WRONG_ANSWERS["ex-14-5"] = [
     (np.zeros((1, 3)), "define it with `def`"),
     (lambda logits: logits, "cannot be called with 2 argument(s)"),
     (
@@ -218,7 +218,7 @@ WRONG_ANSWERS["ex-13-5"] = [
 ]
 
 
-# --- build it: a label's threshold, tuned on validation (ex-13-6) ------------------------------------------------
+# --- build it: a label's threshold, tuned on validation (ex-14-6) ------------------------------------------------
 
 
 def _label_scores(rng: np.random.Generator) -> list[Case]:
@@ -301,7 +301,7 @@ BEST_THRESHOLD = BuildIt(
     ],
 )
 
-EXERCISES["ex-13-6"] = Exercise(
+EXERCISES["ex-14-6"] = Exercise(
     "best_threshold",
     BEST_THRESHOLD.what,
     BEST_THRESHOLD,
@@ -321,7 +321,7 @@ EXERCISES["ex-13-6"] = Exercise(
     "it once, so the choice cannot flatter the test score.",
 )
 
-WRONG_ANSWERS["ex-13-6"] = [
+WRONG_ANSWERS["ex-14-6"] = [
     (0.5, "define it with `def`"),
     (lambda y_true, prob: 0.5, "cannot be called with 3 argument(s)"),
     (lambda y_true, prob, grid: 0.5, "gives 0.5, but the package's"),

@@ -1,4 +1,4 @@
-"""Exercises of chapter 18, "Looking inside: where the model looks and what it gets wrong"."""
+"""Exercises of chapter 12, "Looking inside: where the model looks and what it gets wrong"."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ EXERCISES: dict[str, Exercise] = {}
 WRONG_ANSWERS: dict[str, list] = {}
 
 
-# --- build it: Grad-CAM (ex-18-3) -------------------------------------------------------------------------------
+# --- build it: Grad-CAM (ex-12-3) -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ GRAD_CAM = BuildIt(
     ],
 )
 
-EXERCISES["ex-18-3"] = Exercise(
+EXERCISES["ex-12-3"] = Exercise(
     "grad_cam",
     GRAD_CAM.what,
     GRAD_CAM,
@@ -200,7 +200,7 @@ EXERCISES["ex-18-3"] = Exercise(
     "layer found evidence for the class, scaled so that each map peaks at 1.",
 )
 
-WRONG_ANSWERS["ex-18-3"] = [
+WRONG_ANSWERS["ex-12-3"] = [
     (np.zeros((2, 8, 8)), "define it with `def`"),
     (lambda model, images: None, "cannot be called with 4 argument(s)"),
     (

@@ -1,4 +1,4 @@
-"""Exercises of chapter 17, "Scaling up"."""
+"""Exercises of chapter 18, "Scaling up"."""
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ from course_utils.exercises.build_it import (
 from course_utils.exercises.counting import number_checker
 from course_utils.training import strategies
 
-#: Exercise 17.1: a training set of 2,000 images on four GPUs at batch_size=32 per replica.
+#: Exercise 18.1: a training set of 2,000 images on four GPUs at batch_size=32 per replica.
 IMAGES, REPLICAS, PER_REPLICA = 2000, 4, 32
 STEPS = math.ceil(IMAGES / (REPLICAS * PER_REPLICA))  # 16
-#: Exercise 17.2: tuned on one GPU at batch 32 with Adam at 0.001, moved to eight GPUs at 16 per replica.
+#: Exercise 18.2: tuned on one GPU at batch 32 with Adam at 0.001, moved to eight GPUs at 16 per replica.
 BASE_RATE, BASE_BATCH, GPUS, SMALL_BATCH = 0.001, 32, 8, 16
 RATE = BASE_RATE * GPUS * SMALL_BATCH / BASE_BATCH  # 0.004
 #: The square-root rule, the common heuristic for Adam (the exercise asks for the linear one).
@@ -126,7 +126,7 @@ def _check_conv_flops(answer: object) -> None:
 
 
 EXERCISES = {
-    "ex-17-1": Exercise(
+    "ex-18-1": Exercise(
         "steps",
         "a whole number (steps)",
         number_checker(
@@ -163,7 +163,7 @@ EXERCISES = {
         why="A step reads 32 × 4 = 128 images, and 2,000 / 128 = 15.6: 15 "
         "full steps and one of the last 80 images.",
     ),
-    "ex-17-2": Exercise(
+    "ex-18-2": Exercise(
         "optimizer",
         "a keras.optimizers.Adam",
         _check_optimizer,
@@ -182,7 +182,7 @@ EXERCISES = {
         "which was derived for SGD; for Adam it is a guess to test against "
         "square-root scaling (0.002).",
     ),
-    "ex-17-3": Exercise(
+    "ex-18-3": Exercise(
         "conv1_flops",
         "a whole number",
         _check_conv_flops,
@@ -196,7 +196,7 @@ EXERCISES = {
 
 #: Common wrong answers and a piece of the feedback each gets (checked by the shared exercise test).
 WRONG_ANSWERS = {
-    "ex-17-1": [
+    "ex-18-1": [
         (63, "as on one GPU"),
         (15, "round up"),
         (15.625, "whole steps"),
@@ -204,7 +204,7 @@ WRONG_ANSWERS = {
         (250, "does not divide"),
         (20, "not it"),
     ],
-    "ex-17-2": [
+    "ex-18-2": [
         (keras.optimizers.Adam(0.008), "8 × 16 = 128"),
         (keras.optimizers.Adam(0.001), "one-GPU rate"),
         (keras.optimizers.Adam(0.0005), "per-replica batch only"),
@@ -215,7 +215,7 @@ WRONG_ANSWERS = {
         (0.004, "build the optimizer itself"),
         ("adam", "Expected a Keras optimizer"),
     ],
-    "ex-17-3": [
+    "ex-18-3": [
         (6_750_000, "multiply–adds"),
         (27_000_000, "forward pass"),
         (40_500_000, "forward pass"),
@@ -227,7 +227,7 @@ WRONG_ANSWERS = {
 }
 
 
-# --- build it: one step of a custom training loop (ex-17-5) -----------------------------------------------------
+# --- build it: one step of a custom training loop (ex-18-5) -----------------------------------------------------
 
 #: The plain gradient step the check trains with: with Adam the first step is about the same size whatever
 #: the gradient's scale, so a loss summed instead of averaged would pass unseen.
@@ -367,7 +367,7 @@ TRAIN_STEP = BuildIt(
     ],
 )
 
-EXERCISES["ex-17-5"] = Exercise(
+EXERCISES["ex-18-5"] = Exercise(
     "train_step",
     TRAIN_STEP.what,
     TRAIN_STEP,
@@ -393,7 +393,7 @@ EXERCISES["ex-17-5"] = Exercise(
     "each replica.",
 )
 
-WRONG_ANSWERS["ex-17-5"] = [
+WRONG_ANSWERS["ex-18-5"] = [
     (0.5, "define it with `def`"),
     (lambda model, x, y: 0.5, "cannot be called with 5 argument(s)"),
     (lambda model, optimizer, loss_fn, x, y: "loss", "raised ValueError"),

@@ -1,4 +1,4 @@
-"""Exercises of chapter 16, "Whose emotion? Subjectivity and bias"."""
+"""Exercises of chapter 17, "Whose emotion? Subjectivity and bias"."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def _check_ece(answer: object) -> None:
 
 
 EXERCISES = {
-    "ex-16-2": Exercise(
+    "ex-17-2": Exercise(
         "weight_ae",
         "a number between 0 and 1",
         _check_weight,
@@ -95,7 +95,7 @@ EXERCISES = {
         why="Four thresholds give a class (0.50 gives none), and only at "
         "0.30 is it Aggressive + Euphoric: 1 of 4.",
     ),
-    "ex-16-3": Exercise(
+    "ex-17-3": Exercise(
         "ece_answer",
         "a number between 0 and 1",
         _check_ece,
@@ -109,7 +109,7 @@ EXERCISES = {
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "ex-16-2": [
+    "ex-17-2": [
         (0.2, "drops out"),
         (0, "hard label"),
         (0.3, "love's share"),
@@ -119,7 +119,7 @@ WRONG_ANSWERS = {
         (0.24, "Close — give more digits"),
         (0.9, "not it"),
     ],
-    "ex-16-3": [
+    "ex-17-3": [
         (0.175, "plain mean"),
         (0.35, "adds the two gaps"),
         (0.16, "one bin"),
@@ -132,7 +132,7 @@ WRONG_ANSWERS = {
 }
 
 
-# --- build it: the soft-label loss (ex-16-5) --------------------------------------------------------------------
+# --- build it: the soft-label loss (ex-17-5) --------------------------------------------------------------------
 
 
 def _soft_batches(rng: np.random.Generator) -> list[Case]:
@@ -238,7 +238,7 @@ SOFT_LOSS = BuildIt(
     ],
 )
 
-EXERCISES["ex-16-5"] = Exercise(
+EXERCISES["ex-17-5"] = Exercise(
     "soft_cross_entropy",
     SOFT_LOSS.what,
     SOFT_LOSS,
@@ -259,14 +259,14 @@ EXERCISES["ex-16-5"] = Exercise(
     "one-hot targets it is the usual cross-entropy.",
 )
 
-WRONG_ANSWERS["ex-16-5"] = [
+WRONG_ANSWERS["ex-17-5"] = [
     (0.7, "define it with `def`"),
     (lambda targets: 0.7, "cannot be called with 2 argument(s)"),
     (lambda targets, logits: 0.7, "gives 0.7, but the package's"),
 ]
 
 
-# --- build it: an interval that resamples artists (ex-16-6) -----------------------------------------------------
+# --- build it: an interval that resamples artists (ex-17-6) -----------------------------------------------------
 
 #: Resamples of the artists, and the interval's confidence.
 RESAMPLES, CONFIDENCE = 1000, 0.95
@@ -395,7 +395,7 @@ ARTIST_INTERVAL = BuildIt(
     ],
 )
 
-EXERCISES["ex-16-6"] = Exercise(
+EXERCISES["ex-17-6"] = Exercise(
     "artist_interval",
     ARTIST_INTERVAL.what,
     ARTIST_INTERVAL,
@@ -420,7 +420,7 @@ EXERCISES["ex-16-6"] = Exercise(
     "much wider than one that resamples single works.",
 )
 
-WRONG_ANSWERS["ex-16-6"] = [
+WRONG_ANSWERS["ex-17-6"] = [
     ((0.4, 0.6), "define it with `def`"),
     (
         lambda hits, artists: (0.4, 0.6),

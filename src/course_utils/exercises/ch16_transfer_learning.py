@@ -1,4 +1,4 @@
-"""Exercises of chapter 15, "Standing on ImageNet: transfer learning"."""
+"""Exercises of chapter 16, "Standing on ImageNet: transfer learning"."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _check_frozen(answer: object) -> None:
 
 
 EXERCISES = {
-    "ex-15-1": Exercise(
+    "ex-16-1": Exercise(
         "frozen_trainable",
         "a whole number",
         _check_frozen,
@@ -57,7 +57,7 @@ EXERCISES = {
 
 #: Common mistakes and a phrase of the feedback each must get (used by tests/test_exercises.py).
 WRONG_ANSWERS = {
-    "ex-15-1": [
+    "ex-16-1": [
         (943_159, "every weight"),
         (939_120, "do *not* learn"),
         (4_032, "biases"),
@@ -67,7 +67,7 @@ WRONG_ANSWERS = {
 }
 
 
-# --- build it: unfreezing a backbone for fine-tuning (ex-15-4) --------------------------------------------------
+# --- build it: unfreezing a backbone for fine-tuning (ex-16-4) --------------------------------------------------
 
 
 def _tiny_transfer(blocks: int, classes: int = 3) -> keras.Model:
@@ -187,7 +187,7 @@ UNFREEZE = BuildIt(
     ],
 )
 
-EXERCISES["ex-15-4"] = Exercise(
+EXERCISES["ex-16-4"] = Exercise(
     "unfreeze",
     UNFREEZE.what,
     UNFREEZE,
@@ -210,7 +210,7 @@ EXERCISES["ex-15-4"] = Exercise(
     "normalisation keeps ImageNet's statistics.",
 )
 
-WRONG_ANSWERS["ex-15-4"] = [
+WRONG_ANSWERS["ex-16-4"] = [
     (0.5, "define it with `def`"),
     (lambda model: model, "cannot be called with 2 argument(s)"),
     (
