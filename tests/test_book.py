@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import re
 import shutil
@@ -316,6 +317,29 @@ def notebook_page_problems(driver, page: str, solutions_shown: bool) -> list[str
         problems.append(f"{page}: no solution block")
     elif any(s != solutions_shown for s in shown):
         problems.append(f"{page}: solutions should be {'shown' if solutions_shown else 'collapsed'}: {shown}")
+    return problems + glued_number_problems(driver, page)
+
+
+#: A number a chapter's Markdown quotes from its run (myst-nb renders each as a ``span.pasted-text``).
+GLUED_NUMBER = re.compile(r"\{glue:text\}`")
+
+
+def glued_numbers(page: str) -> int:
+    """How many numbers the chapter's Markdown quotes with ``{glue:text}`` (tests/test_notebooks.py checks that
+    every chapter from 05 on quotes some)."""
+    cells = json.loads((ROOT / f"{page}.ipynb").read_text())["cells"]
+    return sum(len(GLUED_NUMBER.findall("".join(c["source"]))) for c in cells if c["cell_type"] == "markdown")
+
+
+def glued_number_problems(driver, page: str) -> list[str]:
+    """The numbers the prose quotes are on the page, none of them empty: a chapter's readings show their numbers."""
+    shown = js(
+        driver, "return [...document.querySelectorAll('main .pasted-text')].map(s => s.textContent.trim());"
+    )
+    problems = []
+    if len(shown) < glued_numbers(page):
+        problems.append(f"{page}: the prose shows {len(shown)} of its {glued_numbers(page)} glued numbers")
+    problems += [f"{page}: a glued number is empty" for text in shown if not text]
     return problems
 
 
@@ -505,6 +529,10 @@ def break_site(html: Path, chapter: str, last_page: str) -> None:
     text = text.replace(expected_colab_url(chapter), expected_colab_url("book/elsewhere"))
     text = text.replace('class="solution dropdown admonition"', 'class="solution admonition"')
     page.write_text(text)
+    quoting = next(p for p in NOTEBOOK_PAGES if glued_numbers(p))
+    (html / f"{quoting}.html").write_text(
+        (html / f"{quoting}.html").read_text().replace('<span class="pasted-text">', "<span>", 1)
+    )
     first = html / f"{PAGES[0]}.html"
     head, nav = first.read_text().split('class="bd-links bd-docs-nav"', 1)
     link = os.path.relpath(page, first.parent)
@@ -532,12 +560,15 @@ def test_checks_catch_a_broken_site(student_build, driver, tmp_path):
     if not NOTEBOOK_PAGES:
         pytest.skip("no chapter in the table of contents")
     chapter, last = NOTEBOOK_PAGES[0], PAGES[-1]
+    quoting = next(p for p in NOTEBOOK_PAGES if glued_numbers(p))
     html = tmp_path / "html"
     shutil.copytree(built(student_build), html)
     break_site(html, chapter, last)
-    with serve(html) as base_url:  # the pages break_site damaged (the other pages pass in the test above)
-        problems = "\n".join(site_problems(driver, base_url, html, pages=[PAGES[0], chapter, last]))
+    damaged = [PAGES[0], chapter, quoting, last]  # the other pages pass in the test above
+    with serve(html) as base_url:
+        problems = "\n".join(site_problems(driver, base_url, html, pages=damaged))
     for expected in (
+        f"{quoting}: the prose shows {glued_numbers(quoting) - 1} of its {glued_numbers(quoting)} glued numbers",
         f"{last}: HTTP 404",
         f"{chapter}: image without alt text",
         f"{chapter}: shows an error output",
