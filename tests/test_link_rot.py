@@ -17,8 +17,8 @@ Two chapters run only on the sample, under nbval (``ONCE``): after that run, con
 statement on its outputs, as for every chapter. Chapter 03 reads nothing but the annotations, the same table on
 both sites. Chapter 17 reads the images only in package code whose few-image paths are tested directly: the
 mirrored check's first batch (tests/test_distribute.py::test_the_first_step_batch_is_what_the_replicas_can_share),
-mirrored training on 17 images (tests/test_training.py::test_mirrored_training_survives_batches_the_replicas_cannot_
-split_evenly), a search on 30 images (tests/test_tuning.py), ``Split.datasets`` on a few images
+mirrored training on 17 images (tests/test_distribute.py::test_mirrored_training_survives_batches_the_replicas_
+cannot_split_evenly), a search on 30 images (tests/test_tuning.py), ``Split.datasets`` on a few images
 (tests/test_pipeline.py::test_a_few_images_still_split_and_empty_classes_stay_named); its three multi-process checks
 would otherwise run three times in the suite.
 Chapters 01–10 are tested here, 11–18 in ``test_link_rot_late.py``: two files (and two xdist groups), so that
