@@ -56,6 +56,10 @@ ONCE = {"03", "17"}
 LATE = "11"
 #: What every kernel of these runs executes first (an IPython startup file).
 EAGER_STARTUP = "import tensorflow as _tf\n\n_tf.config.run_functions_eagerly(True)\ndel _tf\n"
+#: How each chapter's kernel is stopped once its last cell has run: at once, as nbval stops its kernels, instead
+#: of a shutdown request that a kernel which imported TensorFlow takes about 3 s to honour (the book build's way;
+#: what these runs test ends with the chapter's last reply).
+STOP = {"shutdown_kernel": "immediate"}
 _SITE: dict = {}  # the site of this process, once started
 
 
@@ -109,7 +113,7 @@ def check_chapter(path: Path, rotten_site, monkeypatch) -> None:
     }
     for key, value in env.items():  # the kernel inherits the test's environment
         monkeypatch.setenv(key, value)
-    result = bookexec.execute(path, timeout=CELL_TIMEOUT)
+    result = bookexec.execute(path, timeout=CELL_TIMEOUT, **STOP)
     if result.err is not None:
         pytest.fail(re.sub(r"\x1b\[[0-9;]*m", "", bookexec.describe(path, result)), pytrace=False)
     # nbclient lets a cell whose reply it missed pass after its time limit: the kernel's idle time shows it
@@ -143,7 +147,7 @@ def test_the_kernels_run_eagerly(rotten_site, monkeypatch, tmp_path):
     nb.cells = [nbformat.v4.new_code_cell("import tensorflow as tf\n\nprint(tf.config.functions_run_eagerly())")]
     path = tmp_path / "eager.ipynb"
     nbformat.write(nb, path)
-    result = bookexec.execute(path, timeout=CELL_TIMEOUT)
+    result = bookexec.execute(path, timeout=CELL_TIMEOUT, **STOP)
     assert result.err is None and result.nb.cells[0].outputs[0]["text"].strip() == "True"
 
 
