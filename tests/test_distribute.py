@@ -15,7 +15,6 @@ from course_utils.training import distributed, processes, strategies
 # model holding the trained weights, instead of trusting the check's own summary.
 REPORT_WITH_THE_RUN = """
 import json, sys
-SIZE = 32
 from course_utils.training import distributed
 kept, strategy_used = [], []
 real_train = distributed.train
@@ -62,10 +61,6 @@ distributed.one_step = watched_one_step
 if sys.argv[1] == "worker":
     report = distributed.run_worker_check("original", 2, 8)
 else:
-    # the check's own split of the smoke sample (its images, its labels, its order), at 32 x 32 pixels instead
-    # of 125: what is checked (replicas, batches, steps, gradients, order) does not depend on the pixels
-    real_load_split = distributed.load_split
-    distributed.load_split = lambda folder, **kwargs: real_load_split(folder, **kwargs, image_size=SIZE)
     report = distributed.run_check(2, "original", 2, 8)
 split, run = kept[0]
 from course_utils.models import cnns
@@ -144,8 +139,8 @@ def assert_validation_scored_in_order(report: dict, y_val) -> None:
 
 @pytest.fixture(scope="module")
 def mirrored():
-    """One mirrored check on two logical CPUs (smoke sample at 32 × 32 pixels, original CNN, 2 epochs, 8 images
-    per replica), then mirrored training on 17 images in the same process (``report["uneven"]``)."""
+    """One mirrored check on two logical CPUs (smoke sample, original CNN, 2 epochs, 8 images per replica), then
+    mirrored training on 17 images in the same process (``report["uneven"]``)."""
     import os
     import sys
 
