@@ -17,8 +17,8 @@ Two chapters run only on the sample, under nbval (``ONCE``): after that run, con
 statement on its outputs, as for every chapter. Chapter 03 reads nothing but the annotations, the same table on
 both sites. Chapter 18 reads the images only in package code whose few-image paths are tested directly: the
 mirrored check's first batch (tests/test_distribute.py::test_the_first_step_batch_is_what_the_replicas_can_share),
-mirrored training on 17 images (tests/test_training.py::test_mirrored_training_survives_batches_the_replicas_cannot_
-split_evenly), a search on 30 images (tests/test_tuning.py), ``Split.datasets`` on a few images
+mirrored training on 17 images (tests/test_distribute.py::test_mirrored_training_survives_batches_the_replicas_
+cannot_split_evenly), a search on 30 images (tests/test_tuning.py), ``Split.datasets`` on a few images
 (tests/test_pipeline.py::test_a_few_images_still_split_and_empty_classes_stay_named); its three multi-process checks
 would otherwise run three times in the suite.
 Chapters 01–10 are tested here, 11–18 in ``test_link_rot_late.py``: two files (and two xdist groups), so that
@@ -56,6 +56,10 @@ ONCE = {"03", "18"}
 LATE = "11"
 #: What every kernel of these runs executes first (an IPython startup file).
 EAGER_STARTUP = "import tensorflow as _tf\n\n_tf.config.run_functions_eagerly(True)\ndel _tf\n"
+#: How each chapter's kernel is stopped once its last cell has run: at once, as nbval stops its kernels, instead
+#: of a shutdown request that a kernel which imported TensorFlow takes about 3 s to honour (the book build's way;
+#: what these runs test ends with the chapter's last reply).
+STOP = {"shutdown_kernel": "immediate"}
 _SITE: dict = {}  # the site of this process, once started
 
 
@@ -109,7 +113,7 @@ def check_chapter(path: Path, rotten_site, monkeypatch) -> None:
     }
     for key, value in env.items():  # the kernel inherits the test's environment
         monkeypatch.setenv(key, value)
-    result = bookexec.execute(path, timeout=CELL_TIMEOUT)
+    result = bookexec.execute(path, timeout=CELL_TIMEOUT, **STOP)
     if result.err is not None:
         pytest.fail(re.sub(r"\x1b\[[0-9;]*m", "", bookexec.describe(path, result)), pytrace=False)
     # nbclient lets a cell whose reply it missed pass after its time limit: the kernel's idle time shows it
@@ -143,7 +147,7 @@ def test_the_kernels_run_eagerly(rotten_site, monkeypatch, tmp_path):
     nb.cells = [nbformat.v4.new_code_cell("import tensorflow as tf\n\nprint(tf.config.functions_run_eagerly())")]
     path = tmp_path / "eager.ipynb"
     nbformat.write(nb, path)
-    result = bookexec.execute(path, timeout=CELL_TIMEOUT)
+    result = bookexec.execute(path, timeout=CELL_TIMEOUT, **STOP)
     assert result.err is None and result.nb.cells[0].outputs[0]["text"].strip() == "True"
 
 

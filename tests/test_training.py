@@ -13,7 +13,7 @@ from course_utils.analysis import study
 from course_utils.config.settings import Settings
 from course_utils.datasets.pipeline import Split, load_split
 from course_utils.datasets.session import Session, open_session
-from course_utils.training import distributed, runs
+from course_utils.training import runs
 
 CLASS_NAMES = [f"class {k}" for k in range(7)]
 
@@ -193,44 +193,6 @@ def test_runs_over_seeds_differ_by_seed_repeat_by_seed_and_are_reused(tmp_path, 
     for saved, trained in zip(read, (one, two)):
         np.testing.assert_array_equal(saved.val_logits, trained.val_logits)
         assert saved.model is None and saved.info["seed"] == trained.info["seed"]
-
-
-MIRRORED_TINY = """
-import json
-from course_utils.training import strategies
-from course_utils.training import distributed
-strategies.logical_cpus(2)
-from course_utils.training.runs import train
-from course_utils.datasets.session import open_session
-split = distributed.toy_split(n_train=17, n_val=3)  # batches of 16 + 1 and 3: neither splits evenly over 2
-run = train("original", split, open_session(), epochs=2, batch_size=8, strategy=strategies.strategy("mirrored"),
-            save=False, mixed_precision=False, verbose=0)
-print(json.dumps({"columns": list(run.history.columns), "val_logits": run.val_logits.tolist(),
-                  "val_accuracy": run.history["val_accuracy"].tolist(), "val_loss": run.history["val_loss"].tolist()}))
-"""
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(300)
-def test_mirrored_training_survives_batches_the_replicas_cannot_split_evenly():
-    # Keras 3 fails on a batch two replicas cannot split evenly; tiny data (link rot) makes such batches
-    import json
-    import subprocess
-    import sys
-
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3")
-    done = subprocess.run(
-        [sys.executable, "-c", MIRRORED_TINY], capture_output=True, text=True, timeout=280, env=env
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["columns"] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss", "seconds"]
-    logits, y_val = np.array(out["val_logits"]), distributed.toy_split(n_train=17, n_val=3).y_val
-    assert logits.shape == (3, 3)  # every validation image predicted
-    assert all(np.isfinite(out["val_loss"]))
-    # Keras scored the last epoch on the same model: its accuracy and loss follow from the logits, in order
-    assert out["val_accuracy"][-1] == pytest.approx(np.mean(logits.argmax(axis=1) == y_val), abs=1e-6)
-    assert out["val_loss"][-1] == pytest.approx(cross_entropy(logits, y_val).mean(), rel=1e-4)
 
 
 # --- the study's numbers beside ours --------------------------------------------------------------------------------

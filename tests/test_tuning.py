@@ -75,52 +75,73 @@ def test_macro_f1_of_a_perfect_and_a_constant_classifier():
 
 @pytest.fixture(scope="module")
 def searched(tiny_split, tmp_path_factory):
-    """A finished search of two trials: (its folder, the hypermodel, the tuner)."""
+    """One finished search of three trials, the first two drawn at random and the third a Bayesian step, shared
+    by the tests that read it (each trial trains a model): (its folder, the hypermodel, the tuner, the number of
+    finished trials each time keras-tuner drew a trial's values at random)."""
     folder = tmp_path_factory.mktemp("tuner") / "search"
     model = hypermodel()
-    return folder, model, tuning.run_search(model, tiny_split, folder, max_trials=2, epochs=1)
+    # keras-tuner draws a trial's values with _random_values only for a random start; the Gaussian process
+    # proposes the others (populate_space fits it and optimises an upper confidence bound instead)
+    drawn = []
+    real = tuning.RecordingBayesianOracle._random_values
+
+    def counting(self):
+        drawn.append(len(self.trials))
+        return real(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tuning.RecordingBayesianOracle, "_random_values", counting)
+        tuner = tuning.run_search(model, tiny_split, folder, max_trials=3, epochs=1, initial_points=2)
+    return folder, model, tuner, drawn
+
+
+def copy_of_the_search(searched, tmp_path):
+    """A copy of the shared search's folder, for a test that goes on searching in it."""
+    folder = tmp_path / "search"
+    shutil.copytree(searched[0], folder)
+    return folder
 
 
 def test_search_completes_every_trial(searched):
-    _, model, tuner = searched
-    assert model.fits == 2
-    assert [t.status for t in tuner.oracle.trials.values()] == ["COMPLETED", "COMPLETED"]
+    _, model, tuner, _ = searched
+    assert model.fits == 3
+    assert [t.status for t in tuner.oracle.trials.values()] == ["COMPLETED"] * 3
     table = tuning.trials_table(tuner)
-    assert list(table.index) == ["0", "1"] and table["score (val macro-F1)"].between(0, 1).all()
+    assert list(table.index) == ["0", "1", "2"] and table["score (val macro-F1)"].between(0, 1).all()
     assert HYPERPARAMETERS <= set(table.columns)
 
 
 def test_a_resumed_search_does_not_redo_finished_trials(searched, tiny_split, tmp_path):
-    folder = tmp_path / "search"
-    shutil.copytree(searched[0], folder)
+    folder = copy_of_the_search(searched, tmp_path)
     scores = dict(tuning.trials_table(searched[2])["score (val macro-F1)"])
     again = hypermodel()  # a fresh process would start like this: same folder, one more trial allowed
-    tuner = tuning.run_search(again, tiny_split, folder, max_trials=3, epochs=1)
-    assert again.fits == 1, "the two finished trials must be reloaded, not trained again"
+    tuner = tuning.run_search(again, tiny_split, folder, max_trials=4, epochs=1)
+    assert again.fits == 1, "the three finished trials must be reloaded, not trained again"
     resumed = tuning.trials_table(tuner)
-    assert list(resumed.index) == ["0", "1", "2"] and set(resumed["status"]) == {"COMPLETED"}
-    assert dict(resumed["score (val macro-F1)"].loc[["0", "1"]]) == scores
+    assert list(resumed.index) == ["0", "1", "2", "3"] and set(resumed["status"]) == {"COMPLETED"}
+    assert dict(resumed["score (val macro-F1)"].loc[["0", "1", "2"]]) == scores
 
 
 class Interrupted(BaseException):
     """Stands for Ctrl-C or a killed kernel in the middle of a trial."""
 
 
-class InterruptedOnSecondTrial(tuning.CNNHyperModel):
+class InterruptedOnItsFirstTrial(tuning.CNNHyperModel):
     def fit(self, hp, model, *args, **kwargs):
-        if self.fits == 1:
+        if self.fits == 0:
             raise Interrupted()
         return super().fit(hp, model, *args, **kwargs)
 
 
-def test_an_interrupted_search_continues_with_the_unfinished_trial(tiny_split, tmp_path):
-    folder = tmp_path / "search"
+def test_an_interrupted_search_continues_with_the_unfinished_trial(searched, tiny_split, tmp_path):
+    # the shared search's three finished trials, then a fourth interrupted while it trains
+    folder = copy_of_the_search(searched, tmp_path)
     with pytest.raises(Interrupted):
-        tuning.run_search(InterruptedOnSecondTrial((32, 32, 3), N_CLASSES), tiny_split, folder, 2, 1)
+        tuning.run_search(InterruptedOnItsFirstTrial((32, 32, 3), N_CLASSES), tiny_split, folder, 4, 1)
     resumed = hypermodel()
-    tuner = tuning.run_search(resumed, tiny_split, folder, max_trials=2, epochs=1)
+    tuner = tuning.run_search(resumed, tiny_split, folder, max_trials=4, epochs=1)
     assert resumed.fits == 1, "only the interrupted trial runs again"
-    assert sorted(tuner.oracle.trials) == ["0", "1"]
+    assert sorted(tuner.oracle.trials) == ["0", "1", "2", "3"]
     assert {t.status for t in tuner.oracle.trials.values()} == {"COMPLETED"}
 
 
@@ -153,7 +174,7 @@ def test_best_model_retrains_with_the_study_training_code(searched, tiny_split, 
 
     monkeypatch.setattr(runs, "train", recording_train)
     session = open_session(Settings(data="sample", profile="smoke", data_dir=tmp_path / "data", seed=123))
-    _, model, tuner = searched
+    _, model, tuner, _ = searched
     fits = model.fits
     run = tuning.retrain_best(tuner, model, tiny_split, session)  # epochs: the profile's
     best = tuner.oracle.get_best_trials(1)[0]
@@ -197,26 +218,15 @@ def test_search_space_covers_the_cnn_family():
     assert space.loc["learning_rate", "values"].endswith("(log)")
 
 
-def test_a_search_past_its_random_starts_takes_a_bayesian_step(tiny_split, tmp_path, monkeypatch):
-    # keras-tuner draws a trial's values with _random_values only for a random start; the Gaussian process
-    # proposes the others (populate_space fits it and optimises an upper confidence bound instead)
-    drawn = []
-    real = tuning.RecordingBayesianOracle._random_values
-
-    def counting(self):
-        drawn.append(len(self.trials))
-        return real(self)
-
-    monkeypatch.setattr(tuning.RecordingBayesianOracle, "_random_values", counting)
-    folder = tmp_path / "search"
-    tuner = tuning.run_search(hypermodel(), tiny_split, folder, max_trials=3, epochs=1, initial_points=2)
+def test_a_search_past_its_random_starts_takes_a_bayesian_step(searched, tmp_path):
+    _, _, tuner, drawn = searched  # three trials, two of them random starts (the fixture counts the draws)
     assert drawn == [0, 1], "only the first two trials may be drawn at random"
     assert tuner.oracle.proposed_by == {"0": "random start", "1": "random start", "2": "Bayesian step"}
     assert tuning.proposals(tuner) == {"random starts": 2, "Bayesian steps": 1}
     assert tuning.proposals(tuner) == tuning.start_plan(3, 2)
     assert list(tuning.trials_table(tuner)["proposed by"]) == ["random start", "random start", "Bayesian step"]
     # the record is saved with the oracle: a reloaded search still knows it, and keeps its 2 random starts
-    reloaded = tuning.make_tuner(hypermodel(), folder, 3, initial_points=None)
+    reloaded = tuning.make_tuner(hypermodel(), copy_of_the_search(searched, tmp_path), 3, initial_points=None)
     assert reloaded.oracle.proposed_by == tuner.oracle.proposed_by and reloaded.oracle.initial_points() == 2
 
 
