@@ -53,6 +53,7 @@ def count(html: Path, pages: list[str], shots: list[str], screenshots: Path | No
 
     kinds: collections.Counter = collections.Counter()
     impacts: collections.Counter = collections.Counter()
+    glued: dict[str, int] = {}
     problems: list[str] = []
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile, serve(html) as base_url:
@@ -64,6 +65,7 @@ def count(html: Path, pages: list[str], shots: list[str], screenshots: Path | No
                 found = [p for p in found if "accessibility" not in p]
                 br.viewport(driver, br.DESKTOP)  # axe on the page as loaded, as the browser test runs it
                 driver.get(f"{base_url}/{page}.html")
+                glued[page] = br.js(driver, "return document.querySelectorAll('main .pasted-text').length;")
                 for violation in br.axe_violations(driver):
                     impacts[violation["impact"]] += 1
                 if notebook:
@@ -83,7 +85,7 @@ def count(html: Path, pages: list[str], shots: list[str], screenshots: Path | No
                 br.viewport(driver, br.DESKTOP)
         finally:
             driver.quit()
-    return {"kinds": kinds, "impacts": impacts, "problems": problems}
+    return {"kinds": kinds, "impacts": impacts, "glued": glued, "problems": problems}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| axe-core violations (rules × pages) by impact | count |\n|---|---:|")
     for impact in ("critical", "serious", "moderate", "minor"):
         print(f"| {impact} | {result['impacts'][impact]} |")
+    glued = result["glued"]
+    quoting = sum(1 for n in glued.values() if n)
+    print(f"\n| numbers glued into the prose (`{{glue:text}}`) | {sum(glued.values())} on {quoting} pages |")
     if args.list:
         print("\n" + "\n".join(re.sub(r"\s+", " ", p) for p in result["problems"]))
     return 0
