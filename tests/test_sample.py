@@ -222,3 +222,23 @@ def test_images_false_writes_the_archive_only(tmp_path):
 def test_cli_bad_n_is_one_line_error(tmp_path):
     res = run_cli("sample", "--out", str(tmp_path), "--n", "0")
     assert res.returncode != 0 and "must be at least 1" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_twin_process_sample_finished_first_is_kept_while_it_may_be_read(tmp_path, monkeypatch):
+    """Two chapters started together both generate the sample; the first to finish renames its copy into place
+    and starts reading it. The second must keep that copy, not swap it away under the reader's feet."""
+    from course_utils.datasets import sample as sample_module
+
+    out = tmp_path / "s"
+    write_files = sample_module._write_files
+
+    def twin_finishes_first(root, *args, **kwargs):
+        monkeypatch.setattr(sample_module, "_write_files", write_files)  # the twin writes as usual
+        write_sample(out, n=10, seed=1, overwrite=False)  # its copy is in place and being read
+        (out / "being-read.txt").write_text("the twin's copy")
+        write_files(root, *args, **kwargs)
+
+    monkeypatch.setattr(sample_module, "_write_files", twin_finishes_first)
+    write_sample(out, n=10, seed=1, overwrite=False)
+    assert (out / "being-read.txt").is_file(), "the twin's complete sample was replaced while it could be read"
+    assert not list(tmp_path.glob(".*")), "the copy left over is removed"

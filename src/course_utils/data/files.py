@@ -49,14 +49,20 @@ def temporary_folder(dest: Path) -> Path:
 
 
 def replace_folder(
-    tmp: Path, dest: Path, theirs_is_fine: Callable[[], bool] = lambda: True
+    tmp: Path,
+    dest: Path,
+    theirs_is_fine: Callable[[], bool] = lambda: True,
+    keep_current: Callable[[], bool] | None = None,
 ) -> None:
     """Rename the filled folder ``tmp`` onto ``dest``, replacing an older one.
 
     When a twin process renamed its own copy into place first, the rename fails: that copy is kept when
-    ``theirs_is_fine()`` says it is what this process wrote too, else the error is raised. ``tmp`` is removed.
+    ``theirs_is_fine()`` says it is what this process wrote too, else the error is raised. A ``dest`` for which
+    ``keep_current()`` holds is left in place (another process may be reading it). ``tmp`` is removed.
     """
     try:
+        if dest.exists() and keep_current is not None and keep_current():
+            return
         if dest.exists():
             old = dest.with_name(
                 f".{dest.name}-old-{os.getpid()}-{time.monotonic_ns()}"

@@ -883,6 +883,7 @@ def write_sample(
         tmp,
         out,
         theirs_is_fine=lambda: not overwrite and is_current(out, signal),
+        keep_current=lambda: not overwrite and is_current(out, signal),
     )
     return sample_info(out, n, seed)
 
