@@ -61,6 +61,11 @@ def _as_text(value: Any) -> str:
     return f"{value:,.3f}" if isinstance(value, float) else str(value)
 
 
+def interval(low: float, high: float, sign: str = "") -> str:
+    """An interval as the prose quotes it, ``[0.065, 0.172]`` (``sign="+"``: ``[+0.065, +0.172]``)."""
+    return f"[{low:{sign}.3f}, {high:{sign}.3f}]"
+
+
 def _plain(value: Any) -> Any:
     """A NumPy scalar as Python's own number: its repr (``np.float64(0.1)``) is not a number to the book."""
     return (
