@@ -103,6 +103,24 @@ def test_second_extraction_is_a_no_op(sample, tmp_path, monkeypatch):
     assert {p.name: p.stat().st_mtime_ns for p in dest.iterdir()} == before
 
 
+def test_a_twin_process_extraction_finished_first_is_kept_while_it_may_be_read(sample, tmp_path, monkeypatch):
+    from course_utils.data import archive
+
+    dest = tmp_path / "x"
+    check_tables = archive.check_tables
+
+    def twin_finishes_first(*args, **kwargs):
+        monkeypatch.setattr(archive, "check_tables", check_tables)  # the twin extracts as usual
+        extract_archive(sample.zip_path, dest)
+        (dest / "being-read.txt").write_text("the twin's copy")
+        check_tables(*args, **kwargs)
+
+    monkeypatch.setattr(archive, "check_tables", twin_finishes_first)
+    assert extract_archive(sample.zip_path, dest) == dest
+    assert (dest / "being-read.txt").is_file(), "the twin's extraction was swapped away while it could be read"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_another_zip_replaces_the_folder(sample, tmp_path):
     dest = extract_archive(sample.zip_path, tmp_path / "x")
     other = write_sample(tmp_path / "other", n=5, seed=9)

@@ -258,13 +258,12 @@ def check_tables(
 
 
 def put_in_place(tmp: Path, dest: Path, key: dict) -> None:
-    """Rename the checked folder into place, replacing an older one; a twin process finishing first is fine."""
+    """Rename the checked folder into place, replacing an older one; a twin process's copy of the same archive
+    stays (it may be reading it)."""
     replace_folder(
         tmp,
         dest,
-        theirs_is_fine=lambda: (
-            {k: read_stamp(dest).get(k) for k in key} == key
-        ),
+        same=lambda: {k: read_stamp(dest).get(k) for k in key} == key,
     )
 
 

@@ -49,19 +49,16 @@ def temporary_folder(dest: Path) -> Path:
 
 
 def replace_folder(
-    tmp: Path,
-    dest: Path,
-    theirs_is_fine: Callable[[], bool] = lambda: True,
-    keep_current: Callable[[], bool] | None = None,
+    tmp: Path, dest: Path, same: Callable[[], bool] | None = None
 ) -> None:
-    """Rename the filled folder ``tmp`` onto ``dest``, replacing an older one.
+    """Rename the filled folder ``tmp`` onto ``dest``, replacing an older one; ``tmp`` is removed.
 
-    When a twin process renamed its own copy into place first, the rename fails: that copy is kept when
-    ``theirs_is_fine()`` says it is what this process wrote too, else the error is raised. A ``dest`` for which
-    ``keep_current()`` holds is left in place (another process may be reading it). ``tmp`` is removed.
+    ``same()`` says whether ``dest`` already holds what ``tmp`` holds: then ``dest`` stays, whether a twin
+    process put it there long ago or a moment before (it may be reading it). When a twin's rename wins the race,
+    its copy is kept if ``same()`` holds (without ``same``: always), else the error is raised.
     """
     try:
-        if dest.exists() and keep_current is not None and keep_current():
+        if dest.exists() and same is not None and same():
             return
         if dest.exists():
             old = dest.with_name(
@@ -72,7 +69,7 @@ def replace_folder(
         try:
             os.replace(tmp, dest)
         except OSError:
-            if not theirs_is_fine():
+            if same is not None and not same():
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

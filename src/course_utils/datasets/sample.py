@@ -880,10 +880,7 @@ def write_sample(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     replace_folder(
-        tmp,
-        out,
-        theirs_is_fine=lambda: not overwrite and is_current(out, signal),
-        keep_current=lambda: not overwrite and is_current(out, signal),
+        tmp, out, same=lambda: not overwrite and is_current(out, signal)
     )
     return sample_info(out, n, seed)
 
